@@ -1,0 +1,108 @@
+import amqp, { type ChannelModel } from 'amqplib';
+import type { Logger } from '@pipeline/core';
+
+/** A broker connection that reconnects by itself (amqplib's recovery) and says how it is. */
+export interface BrokerConnection {
+  /** True between a successful (re)connect and the next loss of the connection. */
+  readonly connected: boolean;
+  /** True while the broker has blocked publishing (a memory or disk alarm). */
+  readonly blocked: boolean;
+  /** Closes the connection for good; recovery stops. */
+  close(): Promise<void>;
+}
+
+export interface ConnectBrokerOptions {
+  readonly url: string;
+  readonly logger: Logger;
+  /** Shown in the broker's management UI, e.g. `ingest` or `worker`. */
+  readonly connectionName: string;
+  /**
+   * Runs after every successful (re)connect, before the connection counts as up: declare
+   * topology, open channels, register consumers. A throw closes that connection and
+   * schedules another attempt.
+   */
+  readonly onConnect: (model: ChannelModel) => Promise<void>;
+  /** Runs when the connection is lost (not on close()). */
+  readonly onDisconnect?: () => void;
+  /** Heartbeat in seconds; default 10, so a dead peer is noticed in about 20 s. */
+  readonly heartbeatS?: number;
+  /** Longest pause between reconnect attempts in ms; default 5000. */
+  readonly maxReconnectDelayMs?: number;
+}
+
+/**
+ * Opens a recovering connection. It resolves at once, connected or not: a process must
+ * be able to start (and say it is not ready) while the broker is down.
+ */
+export async function connectBroker(options: ConnectBrokerOptions): Promise<BrokerConnection> {
+  const { logger } = options;
+  const url = new URL(options.url);
+  if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatS ?? 10));
+  const state = { connected: false, blocked: false };
+
+  const connection = await amqp.connect(url.toString(), {
+    noDelay: true,
+    timeout: 5_000,
+    clientProperties: { connection_name: options.connectionName },
+    recovery: {
+      waitForConnect: false,
+      initialDelay: 100,
+      maxDelay: options.maxReconnectDelayMs ?? 5_000,
+      maxRetries: Infinity,
+      setup: options.onConnect,
+    },
+  });
+
+  connection.on('connect', () => {
+    state.connected = true;
+    state.blocked = false;
+    logger.info({ host: url.host }, 'broker connected');
+  });
+  connection.on('disconnect', (err: Error) => {
+    state.connected = false;
+    logger.warn({ err }, 'broker connection lost');
+    options.onDisconnect?.();
+  });
+  connection.on('connect-failed', (err: Error) => {
+    logger.warn({ err, host: url.host }, 'broker connection attempt failed');
+  });
+  connection.on('blocked', (reason: string) => {
+    state.blocked = true;
+    logger.warn({ reason }, 'broker blocked publishing');
+  });
+  connection.on('unblocked', () => {
+    state.blocked = false;
+    logger.info('broker unblocked publishing');
+  });
+  connection.on('error', (err: Error) => {
+    logger.warn({ err }, 'broker connection error');
+  });
+
+  return {
+    get connected() {
+      return state.connected;
+    },
+    get blocked() {
+      return state.blocked;
+    },
+    async close() {
+      state.connected = false;
+      await connection.close();
+    },
+  };
+}
+
+/**
+ * Reopens everything when a channel dies under a live connection (a channel-level error
+ * such as a missing exchange): closing the connection hands the repair to recovery, which
+ * reconnects and runs `onConnect` again.
+ */
+export function restartOnChannelLoss(model: ChannelModel, logger: Logger, channel: { on(event: 'close', listener: () => void): unknown }, isClosing: () => boolean): void {
+  channel.on('close', () => {
+    if (isClosing()) return;
+    logger.warn('broker channel closed, reconnecting');
+    model.close().catch(() => {
+      // The connection is already going away; recovery takes it from here.
+    });
+  });
+}

@@ -1,0 +1,4 @@
+export * from './topology.ts';
+export * from './message.ts';
+export * from './connect.ts';
+export * from './publisher.ts';

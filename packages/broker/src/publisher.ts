@@ -1,0 +1,146 @@
+import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import { PublishError, type Logger } from '@pipeline/core';
+import { connectBroker, restartOnChannelLoss, type BrokerConnection } from './connect.ts';
+import { declareTopology, type TopologyNames } from './topology.ts';
+
+export interface Publisher {
+  /**
+   * Publishes and resolves only once the broker has confirmed the message as routed and
+   * stored. Rejects with a PublishError, quickly, in every other case: no channel, blocked
+   * connection, full write buffer, returned (unroutable), nacked, or no confirm in time.
+   */
+  publishConfirmed(routingKey: string, body: Buffer, properties: Options.Publish & { messageId: string }): Promise<void>;
+  /** True while a publish could succeed: connected, a confirm channel open, not blocked. */
+  readonly ready: boolean;
+  /** Publishes still waiting for their confirm. */
+  readonly inFlight: number;
+  /** Waits for in-flight confirms (up to the timeout), then closes channel and connection. */
+  close(): Promise<void>;
+}
+
+export interface PublisherOptions {
+  readonly url: string;
+  readonly names: TopologyNames;
+  readonly logger: Logger;
+  /** How long a publish waits for the broker's confirm; default 5000 ms. */
+  readonly confirmTimeoutMs?: number;
+  readonly connectionName?: string;
+}
+
+/** One long-lived confirm channel per process, reopened (with topology) on every reconnect. */
+export async function createPublisher(options: PublisherOptions): Promise<Publisher> {
+  const { names, logger } = options;
+  const confirmTimeoutMs = options.confirmTimeoutMs ?? 5_000;
+  let channel: ConfirmChannel | undefined;
+  let saturated = false;
+  let closing = false;
+  let inFlight = 0;
+  // basic.return reaches us before the basic.ack of the same message on the same channel.
+  const returned = new Set<string>();
+  const idleWaiters: Array<() => void> = [];
+
+  async function openChannel(model: ChannelModel): Promise<void> {
+    const next = await model.createConfirmChannel();
+    await declareTopology(next, names);
+    next.on('return', (message: Message) => {
+      const id = message.properties.messageId as string | undefined;
+      if (id !== undefined) returned.add(id);
+    });
+    next.on('drain', () => {
+      saturated = false;
+    });
+    next.on('error', (err: Error) => {
+      logger.warn({ err }, 'publish channel error');
+    });
+    next.on('close', () => {
+      if (channel === next) channel = undefined;
+    });
+    restartOnChannelLoss(model, logger, next, () => closing);
+    saturated = false;
+    channel = next;
+  }
+
+  const connection: BrokerConnection = await connectBroker({
+    url: options.url,
+    logger,
+    connectionName: options.connectionName ?? 'publisher',
+    onConnect: openChannel,
+    onDisconnect: () => {
+      channel = undefined;
+    },
+  });
+
+  function settle(): void {
+    inFlight -= 1;
+    if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
+  }
+
+  function publishConfirmed(routingKey: string, body: Buffer, properties: Options.Publish & { messageId: string }): Promise<void> {
+    const current = channel;
+    if (current === undefined || !connection.connected) {
+      return Promise.reject(new PublishError('BROKER_UNAVAILABLE', 'broker connection is down'));
+    }
+    if (connection.blocked) {
+      return Promise.reject(new PublishError('BROKER_BLOCKED', 'broker is blocking publishers (resource alarm)'));
+    }
+    if (saturated) {
+      return Promise.reject(new PublishError('BUFFER_FULL', 'outbound buffer to the broker is full'));
+    }
+    inFlight += 1;
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        finish(new PublishError('CONFIRM_TIMEOUT', `no broker confirm within ${confirmTimeoutMs} ms`));
+      }, confirmTimeoutMs);
+
+      function finish(err?: Error): void {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        settle();
+        if (err) reject(err);
+        else resolve();
+      }
+
+      try {
+        const accepted = current.publish(names.exchange, routingKey, body, { ...properties, mandatory: true, persistent: true }, (err: unknown) => {
+          if (returned.delete(properties.messageId)) {
+            finish(new PublishError('UNROUTABLE', `no queue is bound for ${routingKey}`));
+          } else if (err) {
+            finish(new PublishError('NOT_CONFIRMED', 'broker did not confirm the message', { cause: err }));
+          } else {
+            finish();
+          }
+        });
+        // The message is in the buffer and will still be confirmed or failed; later
+        // publishes are refused until the socket drains.
+        if (!accepted) saturated = true;
+      } catch (err: unknown) {
+        finish(new PublishError('BROKER_UNAVAILABLE', 'publish failed on a closed channel', { cause: err }));
+      }
+    });
+  }
+
+  return {
+    publishConfirmed,
+    get ready() {
+      return channel !== undefined && connection.connected && !connection.blocked;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    async close() {
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          idleWaiters.push(resolve);
+          setTimeout(resolve, confirmTimeoutMs).unref();
+        });
+      }
+      closing = true;
+      const current = channel;
+      channel = undefined;
+      await current?.close().catch(() => undefined);
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Parses `env` with `schema` and returns the typed result, or throws a ConfigError whose
+ * message names every bad or missing variable (never its value, which may be a secret).
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
+  // Empty strings count as unset, as a shell `VAR=` would mean.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.join('.') || '(environment)';
+    const reason = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return `${variable} ${reason}`;
+  });
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+/** A TCP port number. */
+export const port = z.coerce
+  .number({ message: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+/** A positive whole number (counts, limits, milliseconds). */
+export const positiveInt = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .positive('must be positive');
+
+/** A URL with one of the given schemes. */
+export function urlWithScheme(...schemes: string[]) {
+  return z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${schemes.join(' or ')} URL` },
+  );
+}
+
+/** A comma-separated list of webhook signing secrets (several while one is being rolled). */
+export const secretList = z
+  .string({ message: 'is required' })
+  .transform((value) =>
+    value
+      .split(',')
+      .map((secret) => secret.trim())
+      .filter((secret) => secret.length > 0),
+  )
+  .refine((secrets) => secrets.length > 0, { message: 'must hold at least one secret' })
+  .refine((secrets) => secrets.every((secret) => secret.startsWith('whsec_')), {
+    message: 'must hold secrets that start with whsec_',
+  });
+
+const durationUnits: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses a duration such as `500ms`, `5s`, `10m`, `1h` or `30d` into milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!match) return undefined;
+  const [, amount, unit] = match;
+  return Number(amount) * (durationUnits[unit ?? ''] ?? Number.NaN);
+}
+
+/** A single duration (`5s`, `10m`, ...) in milliseconds. */
+export const duration = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 500ms, 5s, 10m, 1h or 30d' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A comma-separated list of durations in milliseconds, e.g. `5s,1m,10m,1h`. */
+export const durationList = z.string().transform((value, ctx) => {
+  const parts = value.split(',').map((part) => parseDuration(part));
+  if (parts.length === 0 || parts.some((ms) => ms === undefined || ms <= 0)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as 5s,1m,10m' });
+    return z.NEVER;
+  }
+  return parts as number[];
+});
+
+/** The pino levels a LOG_LEVEL may name. */
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Which Stripe modes a deployment processes. */
+export const livemodePolicy = z.enum(['live', 'test', 'both']);
+export type LivemodePolicy = z.output<typeof livemodePolicy>;
+
+/** The broker and database settings every process shares, with the product's defaults. */
+export const sharedConfig = {
+  RABBITMQ_URL: urlWithScheme('amqp', 'amqps').default('amqp://guest:guest@127.0.0.1:5672'),
+  TOPOLOGY_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]*\.$/, 'must be lowercase words ending with a dot, e.g. "staging."')
+    .default(''),
+  LOG_LEVEL: logLevel.default('info'),
+};
+
+export const databaseConfig = {
+  DATABASE_URL: urlWithScheme('postgres', 'postgresql').default('postgres://postgres@127.0.0.1:5432/postgres'),
+};

@@ -1,0 +1,3 @@
+export * from './ids.ts';
+export * from './build-event.ts';
+export * from './sign.ts';
