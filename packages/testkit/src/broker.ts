@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { topologyNames, type TopologyNames } from '@pipeline/broker';
 
 /** A random TOPOLOGY_PREFIX, so each test file has its own exchanges and queues. */
@@ -14,7 +14,7 @@ export interface TestBroker {
   names: TopologyNames;
   prefix: string;
   /** Takes up to `max` messages from a queue (acknowledging them), waiting up to `timeoutMs` for the first. */
-  drain(queue: string, options?: { max?: number; timeoutMs?: number }): Promise<ConsumeMessage[]>;
+  drain(queue: string, options?: { max?: number; timeoutMs?: number }): Promise<GetMessage[]>;
   /** Messages ready in a queue. */
   depth(queue: string): Promise<number>;
   /** Deletes every queue and exchange the topology may have created, then disconnects. */
@@ -46,7 +46,7 @@ export async function createTestBroker(url: string, prefix = randomTopologyPrefi
     async drain(queue, options = {}) {
       const max = options.max ?? Infinity;
       const deadline = Date.now() + (options.timeoutMs ?? 2_000);
-      const out: ConsumeMessage[] = [];
+      const out: GetMessage[] = [];
       while (out.length < max) {
         const message = await withChannel((ch) => ch.get(queue, { noAck: true }));
         if (message) {
