@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { livemodePolicy, parseEnv, port, positiveInt, secretList, sharedConfig, type Env } from '@pipeline/core';
+
+const schema = z.object({
+  ...sharedConfig,
+  STRIPE_WEBHOOK_SECRET_PLATFORM: secretList,
+  STRIPE_WEBHOOK_SECRET_CONNECT: secretList,
+  STRIPE_WEBHOOK_TOLERANCE_S: positiveInt.default(300),
+  STRIPE_LIVEMODE: livemodePolicy.default('both'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Largest accepted webhook body. Stripe's events are far below 1 MiB. */
+  BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  /** How long a publish may wait for the broker's confirm before the answer is 503. */
+  PUBLISH_TIMEOUT_MS: positiveInt.default(5_000),
+  /** Whole-request budget, so a slow client cannot hold a connection open. */
+  REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Seconds Stripe is told to wait in `Retry-After` on a 503. */
+  RETRY_AFTER_S: positiveInt.default(5),
+  /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0, 'must be 0 or more').default(0),
+  /**
+   * Comma-separated client addresses allowed to post webhooks (e.g. Stripe's published
+   * webhook IPs). Empty: any address; the signature is what proves the sender.
+   */
+  WEBHOOK_IP_ALLOWLIST: z
+    .string()
+    .transform((value) => value.split(',').map((ip) => ip.trim()).filter((ip) => ip.length > 0))
+    .default([]),
+});
+
+export type IngestConfig = z.output<typeof schema>;
+
+/** Reads and validates the ingest's configuration; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: Env = process.env): IngestConfig {
+  return parseEnv(schema, env);
+}
