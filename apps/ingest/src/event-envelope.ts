@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { RejectedRequestError } from '@pipeline/core';
+import type { Endpoint, EventEnvelope } from '@pipeline/broker';
+
+/** The fields of a Stripe event envelope the ingest relies on; the rest passes through untouched. */
+const envelopeSchema = z.object({
+  id: z.string().regex(/^evt_\w{1,250}$/, 'id must look like evt_...'),
+  object: z.literal('event'),
+  type: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+){1,6}$/, 'type must look like invoice.paid').max(200),
+  created: z.number().int(),
+  livemode: z.boolean(),
+  account: z.string().regex(/^acct_\w{1,250}$/, 'account must look like acct_...').nullish(),
+  data: z.object({ object: z.record(z.string(), z.unknown()) }),
+});
+
+/**
+ * Parses verified bytes into the envelope the ingest publishes, or throws a
+ * RejectedRequestError: not JSON, not a Stripe event, or on the wrong endpoint.
+ */
+export function parseEnvelope(payload: string, endpoint: Endpoint): EventEnvelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload);
+  } catch {
+    throw new RejectedRequestError('body_not_json', 'the body is not JSON');
+  }
+  const result = envelopeSchema.safeParse(json);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const where = first?.path.join('.') ?? '';
+    throw new RejectedRequestError('not_a_stripe_event', `the body is not a Stripe event envelope (${where}: ${first?.message ?? 'invalid'})`);
+  }
+  const event = result.data;
+  const account = event.account ?? undefined;
+  if (endpoint === 'connect' && account === undefined) {
+    throw new RejectedRequestError('account_missing', 'a Connect event must carry the connected account in "account"');
+  }
+  if (endpoint === 'platform' && account !== undefined) {
+    throw new RejectedRequestError('account_unexpected', 'a platform event must not carry "account"; send it to the Connect endpoint');
+  }
+  return { id: event.id, type: event.type, endpoint, account, livemode: event.livemode };
+}

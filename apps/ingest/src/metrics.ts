@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Publisher } from '@pipeline/broker';
+
+export interface IngestMetrics {
+  registry: Registry;
+  /** Webhook requests by endpoint, outcome (published, ignored, rejected, unavailable) and reason code. */
+  requests: Counter<'endpoint' | 'outcome' | 'reason'>;
+  /** Time from publish to the broker's confirm (or failure). */
+  publishDuration: Histogram<'result'>;
+}
+
+/** The ingest's metrics on a registry of its own (so several apps can live in one test process). */
+export function createIngestMetrics(publisher: Pick<Publisher, 'ready' | 'inFlight'>): IngestMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'ingest_webhook_requests_total',
+    help: 'Webhook requests by endpoint, outcome and reason',
+    labelNames: ['endpoint', 'outcome', 'reason'] as const,
+    registers: [registry],
+  });
+  const publishDuration = new Histogram({
+    name: 'ingest_publish_duration_seconds',
+    help: 'Time from publish to broker confirm',
+    labelNames: ['result'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'ingest_broker_ready',
+    help: '1 while the broker connection and confirm channel are usable',
+    registers: [registry],
+    collect() {
+      this.set(publisher.ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'ingest_publishes_in_flight',
+    help: 'Publishes waiting for the broker confirm',
+    registers: [registry],
+    collect() {
+      this.set(publisher.inFlight);
+    },
+  });
+  return { registry, requests, publishDuration };
+}
