@@ -11,6 +11,8 @@ const schema = z.object({
   STRIPE_API_BASE: urlWithScheme('http', 'https').default('https://api.stripe.com'),
   /** Per-request timeout for Stripe API calls. */
   STRIPE_API_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Retries the Stripe SDK makes itself (same idempotency key) before the pipeline's own retries take over. */
+  STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0, 'must be 0 or more').max(5, 'must be 5 or less').default(1),
   PLATFORM_FEE_PERCENT: z.coerce
     .number({ message: 'must be a number' })
     .min(0, 'must be between 0 and 100')
@@ -23,7 +25,9 @@ const schema = z.object({
    * the last attempt the message is parked in the dead-letter queue.
    */
   WORKER_RETRY_DELAYS: durationList.default([5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000]),
-  /** Port of the worker's /healthz, /readyz and /metrics. */
+  /** How long SIGTERM waits for in-flight messages to finish before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+  /** Port of the worker's /healthz, /readyz and /metrics (0: any free port). */
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
 });

@@ -2,3 +2,4 @@ export * from './topology.ts';
 export * from './message.ts';
 export * from './connect.ts';
 export * from './publisher.ts';
+export * from './confirm-forward.ts';

@@ -20,7 +20,7 @@ describe('parseEnv', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    expect(message).toMatch(/PORT must be between 1 and 65535/);
+    expect(message).toMatch(/PORT must be between 0 and 65535/);
     expect(message).toMatch(/SECRETS is required/);
     expect(message).toMatch(/DELAYS must be a comma-separated list of durations/);
     expect(message).not.toContain('soon');

@@ -20,12 +20,12 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> 
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 }
 
-/** A TCP port number. */
+/** A TCP port to listen on; 0 asks the system for any free port (tests do). */
 export const port = z.coerce
   .number({ message: 'must be a port number' })
   .int('must be a whole number')
-  .min(1, 'must be between 1 and 65535')
-  .max(65535, 'must be between 1 and 65535');
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
 
 /** A positive whole number (counts, limits, milliseconds). */
 export const positiveInt = z.coerce

@@ -2,3 +2,4 @@ export * from './ids.ts';
 export * from './build-event.ts';
 export * from './sign.ts';
 export * from './client.ts';
+export * from './envelope.ts';

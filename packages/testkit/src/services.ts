@@ -1,4 +1,25 @@
+import amqp from 'amqplib';
 import pg from 'pg';
+
+/** PRODUCT.md's defaults: a broker and a database on this machine. */
+export const localServices = {
+  rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672',
+  databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+} as const;
+
+/** True when both of PRODUCT.md's default services answer on localhost. */
+async function localServicesAnswer(): Promise<boolean> {
+  try {
+    const connection = await amqp.connect(localServices.rabbitmqUrl, { timeout: 2_000 });
+    await connection.close();
+    const client = new pg.Client({ connectionString: localServices.databaseUrl, connectionTimeoutMillis: 2_000 });
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Where the tests find RabbitMQ and PostgreSQL (URLs with admin rights on both). */
 export interface TestServices {
@@ -37,13 +58,15 @@ async function startContainers(): Promise<{ rabbitmqUrl: string; databaseUrl: st
 
 /**
  * Uses RABBITMQ_URL and DATABASE_URL when both are set; otherwise starts containers with
- * testcontainers; otherwise fails with a message that says what to set.
+ * testcontainers; otherwise uses PRODUCT.md's defaults on localhost if both answer there;
+ * otherwise fails with a message that says what to set.
  */
 export async function resolveTestServices(env: Record<string, string | undefined>): Promise<Omit<TestServices, 'templateDatabase'>> {
   const rabbitmqUrl = env.RABBITMQ_URL;
   const databaseUrl = env.DATABASE_URL;
   if (rabbitmqUrl && databaseUrl) return { rabbitmqUrl, databaseUrl, stop: () => Promise.resolve() };
   if (await containerRuntimeAvailable()) return startContainers();
+  if (await localServicesAnswer()) return { ...localServices, stop: () => Promise.resolve() };
   throw new Error(
     'tests need RabbitMQ and PostgreSQL: set RABBITMQ_URL (e.g. amqp://guest:guest@127.0.0.1:5672) and ' +
       'DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres), or run a container engine (Docker) ' +

@@ -1,0 +1,102 @@
+import type { MessageProperties } from 'amqplib';
+import { headers, type TopologyNames } from '@pipeline/broker';
+import { describeError, PipelineError, type Logger } from '@pipeline/core';
+import type { Delivery } from './consumer.ts';
+import { failedAttemptsOf, parseEventMessage, type WorkerEvent } from './event-message.ts';
+import { decideOnFailure, type FailureDecision } from './failure-policy.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import type { ProcessEvent } from './process-event.ts';
+
+export interface HandleDeliveryDeps {
+  readonly processEvent: ProcessEvent;
+  readonly recordFailure: (event: WorkerEvent, outcome: 'retrying' | 'failed', attempts: number, error: string) => Promise<void>;
+  readonly names: TopologyNames;
+  readonly retryDelaysMs: readonly number[];
+  readonly metrics: WorkerMetrics;
+  readonly logger: Logger;
+}
+
+/** Headers the broker manages; a copy we publish starts without them. */
+const brokerHeaders = new Set(['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-delivery-count']);
+
+/** The original message's properties, with the failure recorded in its headers. */
+function copyWithFailure(properties: MessageProperties, decision: FailureDecision, err: unknown) {
+  const kept = Object.entries(properties.headers ?? {}).filter(([name]) => !brokerHeaders.has(name));
+  return {
+    messageId: String(properties.messageId ?? 'unknown'),
+    ...(properties.type === undefined ? {} : { type: String(properties.type) }),
+    ...(properties.timestamp === undefined ? {} : { timestamp: Number(properties.timestamp) }),
+    contentType: properties.contentType === undefined ? 'application/json' : String(properties.contentType),
+    headers: {
+      ...Object.fromEntries(kept),
+      [headers.attempts]: decision.attempts,
+      [headers.lastError]: describeError(err).slice(0, 1_000),
+      [headers.lastErrorCode]: err instanceof PipelineError ? err.code : 'UNEXPECTED',
+      ...(decision.action === 'park' ? { [headers.parkedAt]: new Date().toISOString() } : {}),
+    },
+  };
+}
+
+/**
+ * Settles one delivery: processed (or already processed, or nothing to do) → ack; failed →
+ * a copy goes to the retry queue of the next delay, or to the dead-letter queue after the
+ * last attempt or a permanent error, and only once the broker confirmed that copy is the
+ * original acked. If even that fails the message is requeued: never dropped.
+ */
+export function makeHandleDelivery(deps: HandleDeliveryDeps) {
+  const { metrics, names } = deps;
+
+  async function settleFailure(delivery: Delivery, event: WorkerEvent | undefined, failedBefore: number, err: unknown, logger: Logger): Promise<void> {
+    const decision = decideOnFailure(err, failedBefore, deps.retryDelaysMs);
+    const type = event?.type ?? 'unknown';
+    const target =
+      decision.action === 'retry'
+        ? { exchange: names.retryExchange, routingKey: String(decision.delayMs) }
+        : { exchange: names.deadExchange, routingKey: '' };
+    try {
+      await delivery.forward(target, copyWithFailure(delivery.message.properties, decision, err));
+    } catch (forwardErr: unknown) {
+      logger.error({ err: forwardErr, cause: describeError(err) }, 'could not forward a failed message; requeued');
+      delivery.requeue();
+      return;
+    }
+    if (decision.action === 'retry') {
+      metrics.retries.inc({ type });
+      metrics.events.inc({ type, outcome: 'retrying' });
+      logger.warn({ err, attempt: decision.attempts, retryInMs: decision.delayMs }, 'event failed, retry scheduled');
+    } else {
+      metrics.deadLetters.inc({ reason: event === undefined ? 'malformed' : decision.reason });
+      metrics.events.inc({ type, outcome: 'parked' });
+      logger.error({ err, attempt: decision.attempts, reason: decision.reason }, 'event parked in the dead-letter queue');
+    }
+    if (event === undefined) return;
+    // The copy is safe in the broker; the ledger row only informs operators.
+    await deps.recordFailure(event, decision.action === 'retry' ? 'retrying' : 'failed', decision.attempts, describeError(err)).catch((recordErr: unknown) => {
+      logger.warn({ err: recordErr }, 'could not record the failed attempt');
+    });
+  }
+
+  return async function handleDelivery(delivery: Delivery): Promise<void> {
+    let event: WorkerEvent;
+    try {
+      event = parseEventMessage(delivery.message);
+    } catch (err: unknown) {
+      const logger = deps.logger.child({ messageId: delivery.message.properties.messageId as unknown });
+      await settleFailure(delivery, undefined, failedAttemptsOf(delivery.message), err, logger);
+      return;
+    }
+    const logger = deps.logger.child({ eventId: event.id, eventType: event.type, account: event.account, attempt: event.failedAttempts + 1 });
+    let outcome: string;
+    try {
+      ({ outcome } = await deps.processEvent(event, logger));
+    } catch (err: unknown) {
+      await settleFailure(delivery, event, event.failedAttempts, err, logger);
+      return;
+    }
+    delivery.ack();
+    metrics.events.inc({ type: event.type, outcome });
+    if (outcome === 'duplicate') metrics.duplicates.inc();
+    if (outcome === 'stale') metrics.staleEvents.inc({ type: event.type });
+    logger.info({ outcome }, 'event handled');
+  };
+}
