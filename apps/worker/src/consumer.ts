@@ -175,6 +175,14 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
         });
       }
       session = undefined;
+      // Close the channels before the connection: a channel's close-ok comes after the broker
+      // handled every frame sent on it, so the last acks are not overtaken by the
+      // connection's close (frames of different channels are interleaved) and lost.
+      for (const channel of [current?.consume, current?.publish]) {
+        await channel?.close().catch((err: unknown) => {
+          logger.warn({ err }, 'worker channel did not close cleanly');
+        });
+      }
       await connection.close().catch((err: unknown) => {
         logger.warn({ err }, 'broker connection did not close cleanly');
       });

@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@pipeline/core';
 
@@ -7,7 +7,8 @@ import type { Logger } from '@pipeline/core';
  * process is up), `/readyz` (200 only while `ready()`), `/metrics`.
  */
 export function buildHealthServer(options: { logger: Logger; registry: Registry; ready: () => boolean }) {
-  const app = Fastify({ loggerInstance: options.logger, disableRequestLogging: true });
+  // Probes and scrapes every few seconds: not worth a log line each.
+  const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) });
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const ready = options.ready();

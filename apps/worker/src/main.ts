@@ -1,6 +1,6 @@
 import { ConfigError, createLogger, onShutdown } from '@pipeline/core';
 import { loadConfig, type WorkerConfig } from './config.ts';
-import { startWorker } from './worker.ts';
+import { startWorker, type Worker } from './worker.ts';
 
 let config: WorkerConfig;
 try {
@@ -12,12 +12,14 @@ try {
 }
 
 const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL });
-const worker = await startWorker(config, logger);
-logger.info({ url: worker.url }, 'listening');
+// Installed before anything starts, so a signal during start-up still shuts down cleanly.
+const running: { worker?: Worker } = {};
 onShutdown(
   logger,
   async () => {
-    await worker.stop();
+    await running.worker?.stop();
   },
   config.SHUTDOWN_TIMEOUT_MS + 5_000,
 );
+running.worker = await startWorker(config, logger);
+logger.info({ url: running.worker.url }, 'listening');

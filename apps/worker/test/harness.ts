@@ -3,7 +3,7 @@ import { eventMessageProperties, routingKeyOf, type Endpoint } from '@pipeline/b
 import { createLogger } from '@pipeline/core';
 import type { Pool } from '@pipeline/db';
 import { buildEvent, serializeEvent, stripeId, type BuildEventOptions } from '@pipeline/stripe-events';
-import type { StripeEmulator, TestBroker } from '@pipeline/testkit';
+import { waitFor, type StripeEmulator, type TestBroker } from '@pipeline/testkit';
 import type Stripe from 'stripe';
 import { loadConfig, type WorkerConfig } from '../src/config.ts';
 import { startWorker, type Worker } from '../src/worker.ts';
@@ -25,10 +25,12 @@ export function workerEnv(options: { broker: TestBroker; databaseUrl: string; em
   };
 }
 
-/** A worker running in this test process (its own connection, pool and consumer). */
-export function startTestWorker(env: Record<string, string>, overrides: Record<string, string> = {}): Promise<Worker> {
+/** A worker running in this test process (its own connection, pool and consumer), once it consumes. */
+export async function startTestWorker(env: Record<string, string>, overrides: Record<string, string> = {}): Promise<Worker> {
   const config: WorkerConfig = loadConfig({ ...env, ...overrides });
-  return startWorker(config, createLogger({ name: 'worker', level: config.LOG_LEVEL }));
+  const worker = await startWorker(config, createLogger({ name: 'worker', level: config.LOG_LEVEL }));
+  await waitFor(() => worker.consumer.ready, { what: 'the worker to consume' });
+  return worker;
 }
 
 /** Publishes an event the way the ingest does, and waits for the broker's confirm. */
@@ -36,6 +38,8 @@ export async function publishEvent(broker: TestBroker, event: Stripe.Event, opti
   const endpoint: Endpoint = event.account ? 'connect' : 'platform';
   const envelope = { id: event.id, type: event.type, endpoint, account: event.account ?? undefined, livemode: event.livemode };
   const channel = await broker.connection.createConfirmChannel();
+  // A channel error also rejects waitForConfirms; without a listener it would crash the run.
+  channel.on('error', () => undefined);
   try {
     channel.publish(broker.names.exchange, routingKeyOf(envelope), options.body ?? Buffer.from(serializeEvent(event)), eventMessageProperties(envelope));
     await channel.waitForConfirms();

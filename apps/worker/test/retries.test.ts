@@ -69,7 +69,7 @@ describe('retries and dead letters', () => {
     expect(parked!.properties.messageId).toBe(event.id);
     expect(parked!.properties.headers).toMatchObject({ [headers.attempts]: 3, [headers.lastErrorCode]: 'TRANSIENT', [headers.endpoint]: 'platform' });
     expect(String(parked!.properties.headers?.[headers.lastError])).not.toBe('');
-    expect(JSON.parse(parked!.content.toString()).id).toBe(event.id);
+    expect((JSON.parse(parked!.content.toString()) as { id: string }).id).toBe(event.id);
     await waitFor(async () => (await eventRow(event.id))?.outcome === 'failed', { what: 'the failure to be recorded' });
     expect(await eventRow(event.id)).toMatchObject({ outcome: 'failed', attempts: 3 });
   });

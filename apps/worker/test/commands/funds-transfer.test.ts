@@ -1,0 +1,407 @@
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentError, TransientError } from '@pipeline/core';
+import { buildEvent, createStripeClient, stripeId } from '@pipeline/stripe-events';
+import { startStripeEmulator, type StripeEmulator } from '@pipeline/testkit';
+import { initiateFundsTransfer } from '../../src/commands/initiate-funds-transfer.ts';
+import { updateHostOnboarding } from '../../src/commands/update-host-onboarding.ts';
+import { deauthorizeHost } from '../../src/commands/deauthorize-host.ts';
+import { createCommandHarness, type CommandHarness } from './harness.ts';
+
+let harness: CommandHarness;
+let emulator: StripeEmulator;
+let stripe: Stripe;
+
+beforeAll(async () => {
+  [harness, emulator] = await Promise.all([createCommandHarness(), startStripeEmulator()]);
+  // No SDK retries: each test decides what one failed call means.
+  stripe = createStripeClient({ apiKey: 'sk_test_fake_commands', apiBase: emulator.url, maxNetworkRetries: 0 });
+});
+afterAll(async () => {
+  await Promise.all([harness.close(), emulator.stop()]);
+});
+beforeEach(async () => {
+  await emulator.clearFaults();
+});
+
+const periodStart = 1_780_000_000;
+const periodEnd = periodStart + 30 * 86_400;
+const at = (offsetHours: number): Date => new Date((periodStart + offsetHours * 3_600) * 1000);
+const newHost = (): string => stripeId('acct', 16);
+
+async function book(customer: string, host: string, hours: number | string, startsAt: Date): Promise<void> {
+  await harness.query('INSERT INTO bookings (id, customer_id, host_account_id, hours, starts_at) VALUES ($1, $2, $3, $4, $5)', [
+    stripeId('bk'),
+    customer,
+    host,
+    hours,
+    startsAt,
+  ]);
+}
+
+/** The host as `account.updated` leaves it: payouts enabled or not. */
+async function onboard(host: string, payoutsEnabled: boolean, created = periodEnd): Promise<void> {
+  const object = { charges_enabled: true, payouts_enabled: payoutsEnabled, details_submitted: true, requirements: { currently_due: [], past_due: [] } };
+  await harness.run(updateHostOnboarding, buildEvent({ type: 'account.updated', account: host, created, object }), { stripe });
+}
+
+function invoicePaid(customer: string, object: Record<string, unknown> = {}): Stripe.Event {
+  return buildEvent({
+    type: 'invoice.paid',
+    created: periodEnd + 60,
+    object: { customer, amount_paid: 10_000, currency: 'usd', period_start: periodStart, period_end: periodEnd, charge: stripeId('ch'), ...object },
+  });
+}
+
+const invoiceOf = (event: Stripe.Event): Stripe.Invoice & { charge: string } => event.data.object as Stripe.Invoice & { charge: string };
+
+interface TransferRow extends Record<string, unknown> {
+  host_account_id: string;
+  amount: number;
+  currency: string;
+  hours: string;
+  status: string;
+  idempotency_key: string;
+  source_transaction: string | null;
+  stripe_transfer_id: string | null;
+}
+
+async function transferRows(invoiceId: string): Promise<TransferRow[]> {
+  return harness.query<TransferRow>(
+    `SELECT host_account_id, amount::int, currency, hours::text, status, idempotency_key, source_transaction, stripe_transfer_id
+       FROM host_transfers WHERE invoice_id = $1 ORDER BY host_account_id`,
+    [invoiceId],
+  );
+}
+
+async function transferCalls(invoiceId: string) {
+  const calls = await emulator.calls({ path: '/v1/transfers' });
+  return calls.filter((call) => call.method === 'POST' && call.params.transfer_group === invoiceId);
+}
+
+describe('InitiateFundsTransfer', () => {
+  it('pays each host its share of the amount paid less the fee, pro rata to hours, one transfer each', async () => {
+    const customer = stripeId('cus');
+    const [a, b, c] = [newHost(), newHost(), newHost()].sort();
+    for (const host of [a!, b!, c!]) await onboard(host, true);
+    await book(customer, a!, 2, at(1));
+    await book(customer, a!, '1.00', at(50));
+    await book(customer, b!, 1.5, at(0)); // the first instant of the period counts
+    await book(customer, c!, 0.5, at(24 * 30 - 1));
+    await book(customer, c!, 8, new Date(periodEnd * 1000)); // the period's end is outside it
+    await book(customer, b!, 8, at(-1)); // before the period
+    await book(stripeId('cus'), a!, 8, at(2)); // another customer's booking
+
+    const event = invoicePaid(customer);
+    const invoice = invoiceOf(event);
+    const result = await harness.run(initiateFundsTransfer, event, { stripe });
+
+    // 10000 paid, 20% fee = 2000, 8000 over 3 + 1.5 + 0.5 = 5 hours.
+    const rows = await transferRows(invoice.id);
+    expect(rows.map(({ stripe_transfer_id: _, ...row }) => row)).toEqual([
+      { host_account_id: a, amount: 4_800, currency: 'usd', hours: '3.00', status: 'paid', idempotency_key: `transfer:${invoice.id}:${a}`, source_transaction: invoice.charge },
+      { host_account_id: b, amount: 2_400, currency: 'usd', hours: '1.50', status: 'paid', idempotency_key: `transfer:${invoice.id}:${b}`, source_transaction: invoice.charge },
+      { host_account_id: c, amount: 800, currency: 'usd', hours: '0.50', status: 'paid', idempotency_key: `transfer:${invoice.id}:${c}`, source_transaction: invoice.charge },
+    ]);
+
+    const calls = await transferCalls(invoice.id);
+    expect(calls).toHaveLength(3);
+    for (const row of rows) {
+      const host = row.host_account_id;
+      const call = calls.find((candidate) => candidate.params.destination === host);
+      expect(call).toMatchObject({
+        idempotencyKey: `transfer:${invoice.id}:${host}`,
+        account: null,
+        status: 200,
+        params: {
+          amount: String(row.amount),
+          currency: 'usd',
+          destination: host,
+          transfer_group: invoice.id,
+          source_transaction: invoice.charge,
+          metadata: { invoice_id: invoice.id, host_account_id: host },
+        },
+      });
+      expect(row.stripe_transfer_id).toMatch(/^tr_/);
+    }
+    expect(result).toMatchObject({
+      outcome: 'processed',
+      effects: { invoiceId: invoice.id, amountPaid: 10_000, feePercent: 20, fee: 2_000, transferable: 8_000, sourceTransaction: invoice.charge },
+    });
+    expect((result.effects as { transfers: unknown[] }).transfers).toEqual(
+      rows.map((row) => ({ hostAccountId: row.host_account_id, hours: row.hours, amount: row.amount, status: 'paid', transferId: row.stripe_transfer_id })),
+    );
+  });
+
+  it('splits in whole cents that sum exactly to the amount less the fee', async () => {
+    const customer = stripeId('cus');
+    const hosts = [newHost(), newHost(), newHost()].sort();
+    for (const host of hosts) {
+      await onboard(host, true);
+      await book(customer, host, 1, at(5));
+    }
+    const event = invoicePaid(customer, { amount_paid: 9_999 });
+    const result = await harness.run(initiateFundsTransfer, event, { stripe, platformFeePercent: 12.5 });
+    // fee 1249.875 -> 1250; 8749 over three equal hosts: 2917, 2916, 2916 (the odd cent to the lowest id).
+    expect(result.effects).toMatchObject({ fee: 1_250, transferable: 8_749 });
+    expect((await transferRows(invoiceOf(event).id)).map((row) => row.amount)).toEqual([2_917, 2_916, 2_916]);
+  });
+
+  it('holds the share of a host without payouts or unknown, blocks a deauthorized one, pays only the able', async () => {
+    const customer = stripeId('cus');
+    const [able, unknown, onboarding, gone] = [newHost(), newHost(), newHost(), newHost()];
+    await onboard(able, true);
+    await onboard(onboarding, false);
+    await onboard(gone, true);
+    await harness.run(deauthorizeHost, buildEvent({ type: 'account.application.deauthorized', account: gone, created: periodEnd }));
+    for (const host of [able, unknown, onboarding, gone]) await book(customer, host, 2, at(3));
+
+    const event = invoicePaid(customer);
+    const invoice = invoiceOf(event);
+    await harness.run(initiateFundsTransfer, event, { stripe });
+
+    const rows = await transferRows(invoice.id);
+    const status = Object.fromEntries(rows.map((row) => [row.host_account_id, [row.status, row.amount, row.stripe_transfer_id !== null]]));
+    expect(status).toEqual({
+      [able]: ['paid', 2_000, true],
+      [unknown]: ['held', 2_000, false],
+      [onboarding]: ['held', 2_000, false],
+      [gone]: ['blocked', 2_000, false],
+    });
+    const paid = await stripe.transfers.list({ transfer_group: invoice.id });
+    expect(paid.data.map((transfer) => [transfer.destination, transfer.id])).toEqual([[able, rows.find((row) => row.host_account_id === able)?.stripe_transfer_id]]);
+    expect((await transferCalls(invoice.id)).map((call) => call.params.destination)).toEqual([able]);
+  });
+
+  it('records no transfer when the customer booked nothing in the period', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await book(customer, host, 4, at(-10));
+    const event = invoicePaid(customer);
+    const result = await harness.run(initiateFundsTransfer, event, { stripe });
+    expect(result).toMatchObject({ outcome: 'processed', effects: { fee: 2_000, transferable: 8_000, transfers: [] } });
+    expect(await transferRows(invoiceOf(event).id)).toEqual([]);
+    expect(await transferCalls(invoiceOf(event).id)).toEqual([]);
+  });
+
+  it('takes the charge from the paid invoice payments of newer API versions, or transfers without one', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, true);
+    await book(customer, host, 1, at(1));
+    const charge = stripeId('ch');
+    const payments = {
+      object: 'list',
+      has_more: false,
+      data: [
+        { id: stripeId('inpay'), object: 'invoice_payment', status: 'canceled', payment: { type: 'charge', charge: stripeId('ch') } },
+        { id: stripeId('inpay'), object: 'invoice_payment', status: 'paid', payment: { type: 'charge', charge } },
+      ],
+    };
+    const withPayments = invoicePaid(customer, { charge: undefined, payments });
+    await harness.run(initiateFundsTransfer, withPayments, { stripe });
+    expect((await transferCalls(invoiceOf(withPayments).id))[0]?.params.source_transaction).toBe(charge);
+
+    const viaPaymentIntent = { ...payments, data: [{ id: stripeId('inpay'), object: 'invoice_payment', status: 'paid', payment: { type: 'payment_intent', payment_intent: stripeId('pi') } }] };
+    const withoutCharge = invoicePaid(customer, { charge: undefined, payments: viaPaymentIntent });
+    await harness.run(initiateFundsTransfer, withoutCharge, { stripe });
+    const [call] = await transferCalls(invoiceOf(withoutCharge).id);
+    expect(call?.params).not.toHaveProperty('source_transaction');
+    expect((await transferRows(invoiceOf(withoutCharge).id))[0]).toMatchObject({ status: 'paid', source_transaction: null });
+  });
+
+  it('pays once when run again after a rollback: the retry finds the transfer and creates none', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, true);
+    await book(customer, host, 2, at(1));
+    const event = invoicePaid(customer);
+    const invoice = invoiceOf(event);
+
+    const first = await harness.runAndRollBack(initiateFundsTransfer, event, { stripe });
+    expect(await transferRows(invoice.id)).toEqual([]); // as after a failed commit
+    const second = await harness.run(initiateFundsTransfer, event, { stripe });
+
+    const calls = await transferCalls(invoice.id);
+    expect(calls.map((call) => [call.idempotencyKey, call.replayed])).toEqual([[`transfer:${invoice.id}:${host}`, false]]);
+    const transfers = await stripe.transfers.list({ transfer_group: invoice.id });
+    expect(transfers.data).toHaveLength(1);
+    const transferId = transfers.data[0]!.id;
+    expect((first.effects as { transfers: Array<{ transferId: string }> }).transfers[0]?.transferId).toBe(transferId);
+    expect((second.effects as { transfers: Array<{ transferId: string }> }).transfers[0]?.transferId).toBe(transferId);
+    expect((await transferRows(invoice.id))[0]).toMatchObject({ status: 'paid', stripe_transfer_id: transferId });
+  });
+
+  it('pays once when Stripe made the transfer but its answer was lost', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, true);
+    await book(customer, host, 2, at(1));
+    const event = invoicePaid(customer);
+    const invoice = invoiceOf(event);
+    // The lookup misses (the transfer does not exist yet), the create is carried out and its answer lost.
+    await emulator.injectFault({ status: 500, count: 1, path: '/v1/transfers', method: 'POST', afterEffect: true });
+    await expect(harness.run(initiateFundsTransfer, event, { stripe })).rejects.toBeInstanceOf(TransientError);
+
+    await harness.run(initiateFundsTransfer, event, { stripe });
+    const transfers = await stripe.transfers.list({ transfer_group: invoice.id });
+    expect(transfers.data).toHaveLength(1);
+    expect((await transferRows(invoice.id))[0]).toMatchObject({ status: 'paid', stripe_transfer_id: transfers.data[0]!.id });
+  });
+
+  it('makes the SDK retry of a lost answer an idempotent replay of the same key', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, true);
+    await book(customer, host, 2, at(1));
+    const event = invoicePaid(customer);
+    const invoice = invoiceOf(event);
+    const retrying = createStripeClient({ apiKey: 'sk_test_fake_commands', apiBase: emulator.url, maxNetworkRetries: 1 });
+    await emulator.injectFault({ status: 500, count: 1, path: '/v1/transfers', method: 'POST', afterEffect: true });
+
+    await harness.run(initiateFundsTransfer, event, { stripe: retrying });
+    const calls = await transferCalls(invoice.id);
+    expect(calls.map((call) => [call.idempotencyKey, call.status, call.replayed])).toEqual([
+      [`transfer:${invoice.id}:${host}`, 500, false],
+      [`transfer:${invoice.id}:${host}`, 200, true],
+    ]);
+    const transfers = await stripe.transfers.list({ transfer_group: invoice.id });
+    expect(transfers.data).toHaveLength(1);
+    expect((await transferRows(invoice.id))[0]).toMatchObject({ status: 'paid', stripe_transfer_id: transfers.data[0]!.id });
+  });
+
+  it('records a transfer Stripe made before it forgot the idempotency key instead of paying again', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, true);
+    await book(customer, host, 2, at(1));
+    const event = invoicePaid(customer);
+    const invoice = invoiceOf(event);
+    // As if a parked event were replayed days after a first attempt paid this host: the key has expired.
+    const earlier = await stripe.transfers.create(
+      { amount: 8_000, currency: 'usd', destination: host, transfer_group: invoice.id, metadata: { invoice_id: invoice.id, host_account_id: host } },
+      { idempotencyKey: 'an-expired-key' },
+    );
+
+    await harness.run(initiateFundsTransfer, event, { stripe });
+    expect((await transferCalls(invoice.id)).map((call) => call.idempotencyKey)).toEqual(['an-expired-key']);
+    expect((await transferRows(invoice.id))[0]).toMatchObject({ status: 'paid', stripe_transfer_id: earlier.id });
+  });
+
+  it('leaves a host already recorded for the invoice as it is', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await book(customer, host, 2, at(1));
+    const event = invoicePaid(customer);
+    await harness.run(initiateFundsTransfer, event, { stripe });
+    const again = buildEvent({ type: 'invoice.paid', created: periodEnd + 120, object: invoiceOf(event) as unknown as Record<string, unknown> });
+    const result = await harness.run(initiateFundsTransfer, again, { stripe });
+    expect((result.effects as { transfers: Array<{ status: string }> }).transfers).toEqual([{ hostAccountId: host, hours: '2.00', amount: 8_000, status: 'already recorded' }]);
+    expect(await transferRows(invoiceOf(event).id)).toHaveLength(1);
+  });
+
+  it.each([
+    [500, 'TransientError', TransientError],
+    [503, 'TransientError', TransientError],
+    [429, 'TransientError', TransientError],
+    [400, 'PermanentError', PermanentError],
+  ] as const)('throws a %s from Stripe as a %s and commits nothing', async (status, _name, errorClass) => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, true);
+    await book(customer, host, 2, at(1));
+    const event = invoicePaid(customer);
+    await emulator.injectFault({ status, count: 1, path: '/v1/transfers', method: 'POST' });
+
+    const failure = harness.run(initiateFundsTransfer, event, { stripe });
+    await expect(failure).rejects.toBeInstanceOf(errorClass);
+    await expect(failure).rejects.toThrow(`transfer transfer:${invoiceOf(event).id}:${host} failed`);
+    expect(await transferRows(invoiceOf(event).id)).toEqual([]);
+  });
+
+  it('never puts the API key in the message of a refused key', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, true);
+    await book(customer, host, 2, at(1));
+    await emulator.injectFault({ status: 401, count: 1, path: '/v1/transfers', method: 'POST' });
+    const failure = harness.run(initiateFundsTransfer, invoicePaid(customer), { stripe });
+    await expect(failure).rejects.toBeInstanceOf(PermanentError);
+    await expect(failure).rejects.not.toThrow(/sk_test/);
+  });
+
+  it('retries when Stripe cannot list the invoice transfers', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, true);
+    await book(customer, host, 2, at(1));
+    await emulator.injectFault({ status: 503, count: 1, path: '/v1/transfers', method: 'GET' });
+    await expect(harness.run(initiateFundsTransfer, invoicePaid(customer), { stripe })).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it.each(['customer', 'amount_paid', 'period_start'])('refuses for good an invoice without %s, naming it', async (field) => {
+    const failure = harness.run(initiateFundsTransfer, invoicePaid(stripeId('cus'), { [field]: undefined }), { stripe });
+    await expect(failure).rejects.toBeInstanceOf(PermanentError);
+    await expect(failure).rejects.toThrow(`data.object.${field}`);
+  });
+});
+
+describe('UpdateHostOnboarding releasing held transfers', () => {
+  it('pays the held transfers once payouts are enabled, with the key recorded when they were held', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, false, periodStart);
+    await book(customer, host, 2, at(1));
+    const event = invoicePaid(customer);
+    const invoice = invoiceOf(event);
+    await harness.run(initiateFundsTransfer, event, { stripe });
+    expect((await transferRows(invoice.id))[0]).toMatchObject({ status: 'held' });
+
+    await onboard(host, false, periodEnd + 100);
+    expect((await transferRows(invoice.id))[0]).toMatchObject({ status: 'held' });
+    expect(await transferCalls(invoice.id)).toEqual([]);
+
+    const enabled = buildEvent({
+      type: 'account.updated',
+      account: host,
+      created: periodEnd + 200,
+      object: { charges_enabled: true, payouts_enabled: true, details_submitted: true, requirements: { currently_due: [], past_due: [] } },
+    });
+    const result = await harness.run(updateHostOnboarding, enabled, { stripe });
+
+    const calls = await transferCalls(invoice.id);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      idempotencyKey: `transfer:${invoice.id}:${host}`,
+      params: { amount: '8000', destination: host, transfer_group: invoice.id, source_transaction: invoice.charge },
+    });
+    const [row] = await transferRows(invoice.id);
+    expect(row?.status).toBe('paid');
+    expect(row?.stripe_transfer_id).toMatch(/^tr_/);
+    expect(result.effects).toMatchObject({ released: [{ invoiceId: invoice.id, amount: 8_000, transferId: row?.stripe_transfer_id }] });
+
+    // A later update pays nothing again.
+    await onboard(host, true, periodEnd + 300);
+    expect(await transferCalls(invoice.id)).toHaveLength(1);
+  });
+
+  it('does not release on a stale update, even one with payouts enabled', async () => {
+    const customer = stripeId('cus');
+    const host = newHost();
+    await onboard(host, false, periodEnd + 500);
+    await book(customer, host, 2, at(1));
+    const event = invoicePaid(customer);
+    await harness.run(initiateFundsTransfer, event, { stripe });
+    await onboard(host, true, periodEnd);
+    expect((await transferRows(invoiceOf(event).id))[0]).toMatchObject({ status: 'held' });
+    expect(await transferCalls(invoiceOf(event).id)).toEqual([]);
+  });
+
+  it('never leaves a transfer held when payouts are enabled while the invoice is being paid', async () => {
+    const pairs = Array.from({ length: 4 }, () => ({ customer: stripeId('cus'), host: newHost() }));
+    for (const { customer, host } of pairs) await book(customer, host, 1, at(1));
+    const events = pairs.map(({ customer }) => invoicePaid(customer));
+    await Promise.all(pairs.flatMap(({ host }, i) => [harness.run(initiateFundsTransfer, events[i]!, { stripe }), onboard(host, true)]));
+    for (const event of events) expect((await transferRows(invoiceOf(event).id))[0]).toMatchObject({ status: 'paid' });
+  });
+});
