@@ -1,5 +1,6 @@
 import amqp from 'amqplib';
 import pg from 'pg';
+import { containerRuntimeAvailable, startPostgresContainer, startRabbitMqContainer } from './containers.ts';
 
 /** PRODUCT.md's defaults: a broker and a database on this machine. */
 export const localServices = {
@@ -30,26 +31,11 @@ export interface TestServices {
   stop(): Promise<void>;
 }
 
-async function containerRuntimeAvailable(): Promise<boolean> {
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function startContainers(): Promise<{ rabbitmqUrl: string; databaseUrl: string; stop(): Promise<void> }> {
-  const { RabbitMQContainer } = await import('@testcontainers/rabbitmq');
-  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const [rabbit, postgres] = await Promise.all([
-    new RabbitMQContainer('rabbitmq:4-management').start(),
-    new PostgreSqlContainer('postgres:17').start(),
-  ]);
+  const [rabbit, postgres] = await Promise.all([startRabbitMqContainer(), startPostgresContainer()]);
   return {
-    rabbitmqUrl: rabbit.getAmqpUrl(),
-    databaseUrl: postgres.getConnectionUri(),
+    rabbitmqUrl: rabbit.url,
+    databaseUrl: postgres.url,
     async stop() {
       await Promise.all([rabbit.stop(), postgres.stop()]);
     },

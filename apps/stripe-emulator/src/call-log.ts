@@ -1,0 +1,48 @@
+/** One `/v1` request as the emulator saw it, for tests to assert on. */
+export interface EmulatorCall {
+  method: string;
+  /** The path without its query string, e.g. `/v1/transfers`. */
+  path: string;
+  /** The decoded parameters: the query of a GET, the body of a POST. */
+  params: Record<string, unknown>;
+  idempotencyKey: string | null;
+  /** The `Stripe-Account` header; null for the platform's own calls. */
+  account: string | null;
+  /** The status answered; 0 while the request is still being answered. */
+  status: number;
+  /** True when the answer was an idempotent replay of an earlier request. */
+  replayed: boolean;
+  /** True when an injected fault shaped the answer. */
+  faulted: boolean;
+  /** Arrival time, ISO 8601. */
+  at: string;
+  /** The `Request-Id` header of the answer. */
+  requestId: string;
+}
+
+/** Every `/v1` request in arrival order. */
+export interface CallLog {
+  /** Records a request on arrival; the returned entry is filled in as it is answered. */
+  record(call: Omit<EmulatorCall, 'status' | 'replayed' | 'faulted' | 'at'>): EmulatorCall;
+  /** The calls whose path starts with `pathPrefix` (all when omitted), oldest first. */
+  list(pathPrefix?: string): EmulatorCall[];
+  clear(): void;
+}
+
+/** An in-memory call log; `now` gives the arrival time (default Date.now). */
+export function createCallLog(now: () => number = Date.now): CallLog {
+  let calls: EmulatorCall[] = [];
+  return {
+    record(call) {
+      const entry: EmulatorCall = { ...call, status: 0, replayed: false, faulted: false, at: new Date(now()).toISOString() };
+      calls.push(entry);
+      return entry;
+    },
+    list(pathPrefix) {
+      return calls.filter((call) => pathPrefix === undefined || call.path.startsWith(pathPrefix));
+    },
+    clear() {
+      calls = [];
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** What `POST /_emulator/faults` takes. */
+export const faultSpecSchema = z.strictObject({
+  /** Status to answer with; default 500. Below 400 the request is only delayed, then answered normally. */
+  status: z.int().min(100).max(599).default(500),
+  /** Hang this long before answering; default 0. */
+  delayMs: z.int().min(0).max(600_000).default(0),
+  /** How many matching requests to fault; default: every one until the faults are cleared. */
+  count: z.int().positive().optional(),
+  /** Only requests whose path starts with this; default every `/v1` path. */
+  path: z.string().startsWith('/').optional(),
+  /** Only requests with this method (any case); default any. */
+  method: z.string().min(1).optional(),
+  /** Carry the request out (object created, idempotent answer stored), then fail the answer; default false. */
+  afterEffect: z.boolean().default(false),
+  /** Overrides of the error body's `type`, `code` and `message`; default Stripe's for the status. */
+  type: z.enum(['api_error', 'card_error', 'idempotency_error', 'invalid_request_error']).optional(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/** A fault as the control API receives it. */
+export type FaultSpec = z.input<typeof faultSpecSchema>;
+
+/** A queued fault. */
+export interface Fault {
+  id: number;
+  status: number;
+  delayMs: number;
+  /** Matching requests it will still fault; null: until cleared. */
+  remaining: number | null;
+  path: string | null;
+  method: string | null;
+  afterEffect: boolean;
+  type: z.output<typeof faultSpecSchema>['type'];
+  code: string | undefined;
+  message: string | undefined;
+}
+
+/** The queue of injected faults. */
+export interface FaultInjector {
+  add(spec: z.output<typeof faultSpecSchema>): Fault;
+  /** The first queued fault that matches the request, counting it as used; undefined when none. */
+  take(method: string, path: string): Fault | undefined;
+  list(): Fault[];
+  clear(): void;
+}
+
+/** An empty fault queue. */
+export function createFaultInjector(): FaultInjector {
+  let faults: Fault[] = [];
+  let nextId = 1;
+  return {
+    add(spec) {
+      const fault: Fault = {
+        id: nextId++,
+        status: spec.status,
+        delayMs: spec.delayMs,
+        remaining: spec.count ?? null,
+        path: spec.path ?? null,
+        method: spec.method?.toUpperCase() ?? null,
+        afterEffect: spec.afterEffect,
+        type: spec.type,
+        code: spec.code,
+        message: spec.message,
+      };
+      faults.push(fault);
+      return fault;
+    },
+    take(method, path) {
+      const fault = faults.find((candidate) => (candidate.path === null || path.startsWith(candidate.path)) && (candidate.method === null || candidate.method === method.toUpperCase()));
+      if (fault === undefined) return undefined;
+      if (fault.remaining !== null) {
+        fault.remaining -= 1;
+        if (fault.remaining === 0) faults = faults.filter((candidate) => candidate !== fault);
+      }
+      return { ...fault };
+    },
+    list() {
+      return faults.map((fault) => ({ ...fault }));
+    },
+    clear() {
+      faults = [];
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { paginate, pageParams, readPageRequest } from '../paginate.ts';
+import { optionalString, readCreatedRange, readMetadata, rejectUnknownParams, requiredInteger, requiredString } from '../read-params.ts';
+import { invalidParam, resourceMissing } from '../stripe-error.ts';
+import type { StripeRoute } from '../stripe-api.ts';
+import type { TransferStore } from '../transfer-store.ts';
+
+const createParams = ['amount', 'currency', 'destination', 'description', 'metadata', 'source_transaction', 'source_type', 'transfer_group'];
+const listParams = ['created', 'destination', 'transfer_group', ...pageParams];
+
+/** `POST /v1/transfers`, `GET /v1/transfers`, `GET /v1/transfers/:id`. */
+export function registerTransferRoutes(scope: FastifyInstance, route: StripeRoute, transfers: TransferStore): void {
+  scope.post(
+    '/transfers',
+    route(({ params, account, livemode }) => {
+      rejectUnknownParams(params, createParams);
+      const amount = requiredInteger(params, 'amount', 1);
+      const currency = requiredString(params, 'currency').toLowerCase();
+      if (!/^[a-z]{3}$/.test(currency)) throw invalidParam('currency', `Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, ...`);
+      const destination = requiredString(params, 'destination');
+      if (!destination.startsWith('acct_')) throw invalidParam('destination', `No such destination: '${destination}'`, 'resource_missing');
+      const sourceType = optionalString(params, 'source_type');
+      if (sourceType !== undefined && !['bank_account', 'card', 'fpx'].includes(sourceType)) throw invalidParam('source_type', `Invalid source_type: ${sourceType}`);
+      return transfers.create(
+        {
+          amount,
+          currency,
+          destination,
+          description: optionalString(params, 'description'),
+          metadata: readMetadata(params),
+          sourceTransaction: optionalString(params, 'source_transaction'),
+          transferGroup: optionalString(params, 'transfer_group'),
+          livemode,
+        },
+        account,
+      );
+    }),
+  );
+
+  scope.get(
+    '/transfers',
+    route(({ params, account }) => {
+      rejectUnknownParams(params, listParams);
+      const page = readPageRequest(params);
+      const items = transfers.list(
+        { destination: optionalString(params, 'destination'), transferGroup: optionalString(params, 'transfer_group'), created: readCreatedRange(params) },
+        account,
+      );
+      return paginate(items, page, (transfer) => transfer.id, { url: '/v1/transfers', kind: 'transfer' });
+    }),
+  );
+
+  scope.get(
+    '/transfers/:id',
+    route(({ params, account, pathParams }) => {
+      rejectUnknownParams(params, []);
+      const id = pathParams.id ?? '';
+      const transfer = transfers.get(id, account);
+      if (transfer === undefined) throw resourceMissing('transfer', id);
+      return transfer;
+    }),
+  );
+}

@@ -1,0 +1,139 @@
+import { join } from 'node:path';
+import { repoRoot, startApp, type RunningProcess } from './process.ts';
+
+/** One `/v1` request as the emulator saw it (`GET /_emulator/calls`). */
+export interface EmulatorCall {
+  method: string;
+  /** The path without its query string, e.g. `/v1/transfers`. */
+  path: string;
+  /** The decoded parameters: the query of a GET, the body of a POST (`metadata[a]=b` as `{ metadata: { a: 'b' } }`). */
+  params: Record<string, unknown>;
+  idempotencyKey: string | null;
+  /** The `Stripe-Account` header; null for the platform's own calls. */
+  account: string | null;
+  /** The status answered; 0 while the request is still being answered (e.g. hanging on a fault). */
+  status: number;
+  /** True when the answer was an idempotent replay of an earlier request. */
+  replayed: boolean;
+  /** True when an injected fault shaped the answer. */
+  faulted: boolean;
+  /** Arrival time, ISO 8601. */
+  at: string;
+  /** The `Request-Id` header of the answer. */
+  requestId: string;
+}
+
+/** A fault for the next matching `/v1` requests (`POST /_emulator/faults`). */
+export interface FaultSpec {
+  /** Status to answer with (500, 502, 503, 429, ...); default 500. Below 400 the request is only delayed, then answered normally. */
+  status?: number;
+  /** Hang this long before answering; default 0. Longer than the client's timeout gives a StripeConnectionError. */
+  delayMs?: number;
+  /** How many matching requests to fault; default: every one until `clearFaults`. */
+  count?: number;
+  /** Only requests whose path starts with this, e.g. `/v1/transfers`; default every `/v1` path. */
+  path?: string;
+  /** Only requests with this method; default any. */
+  method?: string;
+  /**
+   * Carry the request out (object created, idempotent answer kept) and only then fail the
+   * answer, as when Stripe acts but the response is lost; default false (no side effect).
+   */
+  afterEffect?: boolean;
+  /** Overrides of the error body; default Stripe's for the status. */
+  type?: 'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error';
+  code?: string;
+  message?: string;
+}
+
+/** A running Stripe API emulator process and its control API. */
+export interface StripeEmulator {
+  /** Base URL for `createStripeClient({ apiBase })` / STRIPE_API_BASE, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** The process, for its logs. */
+  process: RunningProcess;
+  /** Every `/v1` request so far in arrival order; `path` keeps those whose path starts with it. */
+  calls(filter?: { path?: string }): Promise<EmulatorCall[]>;
+  clearCalls(): Promise<void>;
+  /** Queues a fault; several may be queued, the first that matches a request applies. */
+  injectFault(spec: FaultSpec): Promise<void>;
+  clearFaults(): Promise<void>;
+  /**
+   * Adds events for `GET /v1/events` (each event's `account` decides whose they are; an
+   * account not known yet is added). `deliverySuccess` (default false) is what the
+   * `delivery_success` filter matches.
+   */
+  seedEvents(events: readonly object[], options?: { deliverySuccess?: boolean }): Promise<void>;
+  /** Adds connected accounts (`{ id: 'acct_...', ...fields }`) for `GET /v1/accounts`. */
+  seedAccounts(accounts: ReadonlyArray<{ id: string } & Record<string, unknown>>): Promise<void>;
+  /** Forgets everything: calls, faults, idempotency keys, transfers, events, accounts. */
+  reset(): Promise<void>;
+  /** Stops the process (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Where the emulator's entry point is, for spawning it. */
+export const stripeEmulatorEntry = join(repoRoot, 'apps/stripe-emulator/src/main.ts');
+
+async function control(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${url}/_emulator${path}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`stripe emulator: ${method} /_emulator${path} answered ${response.status}: ${text}`);
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
+}
+
+/**
+ * Starts the Stripe API emulator app as its own process on a free port and resolves once
+ * it listens. `env` adds to its environment (default LOG_LEVEL=warn, which keeps request
+ * logs out while the `listening` line is still written). Stop it with `stop()` in afterAll.
+ */
+export async function startStripeEmulator(options: { env?: Record<string, string> } = {}): Promise<StripeEmulator> {
+  const child = startApp(stripeEmulatorEntry, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env });
+  let url: string;
+  try {
+    const line = await Promise.race([
+      child.waitForLog((entry) => entry.msg === 'listening'),
+      child.exited.then((code) => {
+        throw new Error(`stripe emulator exited (${code}) before listening:\n${child.output().slice(-2000)}`);
+      }),
+    ]);
+    url = String(line.url);
+  } catch (err: unknown) {
+    await child.stop('SIGKILL');
+    throw err;
+  }
+
+  return {
+    url,
+    process: child,
+    async calls(filter = {}) {
+      const query = filter.path === undefined ? '' : `?${new URLSearchParams({ path: filter.path }).toString()}`;
+      const { calls } = (await control(url, 'GET', `/calls${query}`)) as { calls: EmulatorCall[] };
+      return calls;
+    },
+    async clearCalls() {
+      await control(url, 'DELETE', '/calls');
+    },
+    async injectFault(spec) {
+      await control(url, 'POST', '/faults', spec);
+    },
+    async clearFaults() {
+      await control(url, 'DELETE', '/faults');
+    },
+    async seedEvents(events, seedOptions = {}) {
+      await control(url, 'POST', '/events', { events, ...seedOptions });
+    },
+    async seedAccounts(accounts) {
+      await control(url, 'POST', '/accounts', { accounts });
+    },
+    async reset() {
+      await control(url, 'POST', '/reset');
+    },
+    async stop() {
+      await child.stop();
+    },
+  };
+}
