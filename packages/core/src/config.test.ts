@@ -26,6 +26,10 @@ describe('parseEnv', () => {
     expect(message).not.toContain('soon');
   });
 
+  it('says a variable that is set but not a number is bad, not missing', () => {
+    expect(() => parseEnv(schema, { PORT: 'eighty', SECRETS: 'whsec_a' })).toThrow(/PORT must be a port number/);
+  });
+
   it('rejects a secret list holding something that is not a signing secret', () => {
     expect(() => parseEnv(schema, { SECRETS: 'sk_test_123' })).toThrow(/SECRETS must hold secrets that start with whsec_/);
   });

@@ -14,8 +14,9 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> 
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join('.') || '(environment)';
-    const reason = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    return `${variable} ${reason}`;
+    // zod does not report the input by default: whether the variable was set tells "missing" from "bad".
+    const missing = issue.code === 'invalid_type' && cleaned[variable] === undefined;
+    return `${variable} ${missing ? 'is required' : issue.message}`;
   });
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 }

@@ -1,0 +1,65 @@
+import { topologyNames } from '@pipeline/broker';
+import { exampleSecrets, type StackConfig } from './config.ts';
+import type { Services } from './ensure-services.ts';
+import { redactUrl } from './redact-url.ts';
+import type { RunningStack } from './stack.ts';
+
+/** Where the CLI posts events when INGEST_URL is unset. */
+const defaultIngestUrl = 'http://127.0.0.1:3000';
+
+/** The first line of the banner; tests and scripts wait for it. */
+export const bannerTitle = 'Stripe webhook pipeline: the local stack is running';
+
+/** The human summary printed once everything is ready: addresses, secrets in use, how to send an event. */
+export function formatBanner(config: StackConfig, services: Services, stack: RunningStack): string {
+  const names = topologyNames(config.TOPOLOGY_PREFIX);
+  const ingest = stack.ingest.url;
+  const ingestAddress = new URL(ingest);
+  // What Stripe's CLI is told to forward to; localhost works whichever loopback address the ingest bound.
+  const forwardBase = `localhost:${ingestAddress.port || '80'}`;
+  const containers = (service: 'RabbitMQ' | 'PostgreSQL'): string =>
+    services.containers.includes(service) ? ' (in a container the stack started; stopped on exit)' : '';
+
+  const lines = [
+    '',
+    bannerTitle,
+    '',
+    `  ingest            ${ingest}`,
+    `    POST ${ingest}/webhooks/platform   events of the platform's own account`,
+    `    POST ${ingest}/webhooks/connect    events of connected accounts`,
+    `    GET  ${ingest}/healthz  /readyz  /metrics`,
+    ...stack.workers.map((worker) => `  ${worker.name.padEnd(18)}${worker.url}/readyz  /metrics`),
+    `  Stripe emulator   ${stack.emulator.url}   (the workers' STRIPE_API_BASE)`,
+    `  RabbitMQ          ${redactUrl(services.rabbitmqUrl)}${containers('RabbitMQ')}`,
+    `    queues ${names.workQueue} (work), ${names.deadQueue} (dead letters)`,
+    `  PostgreSQL        ${redactUrl(services.databaseUrl)}${containers('PostgreSQL')}`,
+    '',
+  ];
+
+  if (config.exampleSecretsInUse.length > 0) {
+    lines.push(
+      `  ${config.exampleSecretsInUse.join(' and ')} ${config.exampleSecretsInUse.length === 1 ? 'is' : 'are'} unset: using the fake example secret${config.exampleSecretsInUse.length === 1 ? '' : 's'} (local use only)`,
+      ...config.exampleSecretsInUse.map((name) => `    ${name}=${exampleSecrets[name]}`),
+      '',
+    );
+  }
+
+  // The CLI reads the same variables as the ingest: give it whatever this shell does not have.
+  const cliEnv = (secret: keyof typeof exampleSecrets): string =>
+    [
+      ...(config.exampleSecretsInUse.includes(secret) ? [`${secret}=${exampleSecrets[secret]}`] : []),
+      ...(ingest === defaultIngestUrl ? [] : [`INGEST_URL=${ingest}`]),
+      'npm run cli --',
+    ].join(' ');
+  lines.push(
+    'Send an event:',
+    `  ${cliEnv('STRIPE_WEBHOOK_SECRET_PLATFORM')} trigger customer.subscription.created`,
+    `  ${cliEnv('STRIPE_WEBHOOK_SECRET_CONNECT')} trigger account.updated`,
+    '  or, with the real Stripe CLI (then restart with both STRIPE_WEBHOOK_SECRET_* set to the whsec_ secret it prints):',
+    `  stripe listen --forward-to ${forwardBase}/webhooks/platform --forward-connect-to ${forwardBase}/webhooks/connect`,
+    '',
+    'Ctrl-C stops everything. If any process dies, the stack stops the others and exits 1.',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { styleText } from 'node:util';
+
+/** One app to run as a child process. */
+export interface ChildSpec {
+  /** Shown before each of its lines, e.g. `worker-1`. */
+  readonly name: string;
+  /** Its TypeScript entry point, relative to `cwd`. */
+  readonly entry: string;
+  /** Its whole environment. */
+  readonly env: Record<string, string | undefined>;
+}
+
+/** A child that logged its `listening` line. */
+export interface StartedChild {
+  readonly name: string;
+  readonly pid: number;
+  /** The `url` of its `listening` line. */
+  readonly url: string;
+}
+
+export interface SupervisorOptions {
+  /** Directory the children run in (the repository root). */
+  readonly cwd: string;
+  /** Where the children's stdout and stderr lines go, prefixed with their name. */
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  /** Called when a child that was listening exits while nobody asked it to stop. */
+  readonly onUnexpectedExit: (name: string, exit: number | string) => void;
+  /** Longest wait for a child's `listening` line; default 30 s. */
+  readonly listenTimeoutMs?: number;
+  /** Longest wait for a child to exit after SIGTERM before SIGKILL; default 20 s. */
+  readonly stopTimeoutMs?: number;
+}
+
+interface Running {
+  readonly process: ChildProcess;
+  readonly exited: Promise<number | string>;
+  stopRequested: boolean;
+}
+
+const colors = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red'] as const;
+/** Wide enough for `stripe-emulator`, so the JSON lines start in one column. */
+const prefixWidth = 15;
+
+/**
+ * Runs apps as child processes from their TypeScript source, forwards their log lines with
+ * a name prefix, and stops them on request. Children run in their own process group so a
+ * terminal's Ctrl-C reaches only the stack, which then stops them in its own order.
+ */
+export function createSupervisor(options: SupervisorOptions) {
+  const children = new Map<string, Running>();
+  let stopping = false;
+
+  function forward(stream: NodeJS.ReadableStream, to: NodeJS.WritableStream, prefix: string, onLine?: (line: string) => void): void {
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        to.write(`${prefix}${line}\n`);
+        onLine?.(line);
+      }
+    });
+    stream.on('end', () => {
+      if (pending !== '') to.write(`${prefix}${pending}\n`);
+    });
+  }
+
+  function listeningUrl(line: string): string | undefined {
+    if (!line.startsWith('{')) return undefined;
+    try {
+      const parsed = JSON.parse(line) as { msg?: unknown; url?: unknown };
+      return parsed.msg === 'listening' && typeof parsed.url === 'string' ? parsed.url : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    /** True once `beginStop` was called: the stack is shutting down. */
+    get stopping(): boolean {
+      return stopping;
+    },
+
+    /** Spawns the child and resolves when it logs `listening`; rejects if it exits or stays silent first. */
+    start(spec: ChildSpec): Promise<StartedChild> {
+      if (stopping) return Promise.reject(new Error(`not starting ${spec.name}: the stack is stopping`));
+      const child = spawn(process.execPath, ['--conditions=source', spec.entry], {
+        cwd: options.cwd,
+        env: spec.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      const exited = new Promise<number | string>((resolve) => {
+        child.on('close', (code, signal) => {
+          resolve(code ?? signal ?? -1);
+        });
+      });
+      const running: Running = { process: child, exited, stopRequested: false };
+      children.set(spec.name, running);
+      const color = colors[(children.size - 1) % colors.length] ?? 'cyan';
+      const prefix = styleText(color, `${spec.name.padEnd(prefixWidth)} | `, { stream: options.stdout });
+
+      return new Promise<StartedChild>((resolve, reject) => {
+        let listening = false;
+        const timer = setTimeout(() => {
+          reject(new Error(`${spec.name} did not log "listening" within ${options.listenTimeoutMs ?? 30_000} ms`));
+        }, options.listenTimeoutMs ?? 30_000);
+        child.on('error', (err) => {
+          clearTimeout(timer);
+          reject(new Error(`${spec.name} could not be started`, { cause: err }));
+        });
+        forward(child.stdout, options.stdout, prefix, (line) => {
+          const url = listeningUrl(line);
+          if (url === undefined || listening) return;
+          listening = true;
+          clearTimeout(timer);
+          resolve({ name: spec.name, pid: child.pid ?? -1, url });
+        });
+        forward(child.stderr, options.stderr, styleText(color, `${spec.name.padEnd(prefixWidth)} | `, { stream: options.stderr }));
+        void exited.then((exit) => {
+          clearTimeout(timer);
+          if (!listening) reject(new Error(`${spec.name} exited (${exit}) before it was listening`));
+          // Before `listening`, the rejection above is the report.
+          else if (!running.stopRequested) options.onUnexpectedExit(spec.name, exit);
+        });
+      });
+    },
+
+    /**
+     * Sends SIGTERM to the named children at once and waits for them all to exit
+     * (SIGKILL after the stop timeout). Idempotent.
+     */
+    async stop(names: readonly string[]): Promise<void> {
+      await Promise.all(
+        names.map(async (name) => {
+          const running = children.get(name);
+          if (running === undefined) return;
+          const { process: child } = running;
+          running.stopRequested = true;
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), options.stopTimeoutMs ?? 20_000);
+          await running.exited;
+          clearTimeout(timer);
+        }),
+      );
+    },
+
+    /** Marks the stack as stopping: no child starts after this, and exits are no longer unexpected. */
+    beginStop(): void {
+      stopping = true;
+      for (const running of children.values()) running.stopRequested = true;
+    },
+
+    /** Kills every child still alive, synchronously: the last resort when the stack itself exits. */
+    killAll(): void {
+      for (const { process: child } of children.values()) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    },
+  };
+}
+
+export type Supervisor = ReturnType<typeof createSupervisor>;

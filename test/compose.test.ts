@@ -1,0 +1,204 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from '@pipeline/testkit';
+import { databaseSettings, loadConfig as loadCliConfig } from '../apps/cli/src/config.ts';
+import { loadConfig as loadIngestConfig } from '../apps/ingest/src/config.ts';
+import { loadConfig as loadWorkerConfig } from '../apps/worker/src/config.ts';
+
+/** The parts of a compose service this file checks. */
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  container_name?: string;
+  environment?: Record<string, string | number | boolean | null>;
+  ports?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
+}
+
+const composeText = readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8');
+// `merge` resolves the `<<: *app` keys the file uses, as docker compose does.
+const compose = parse(composeText, { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+
+/** Compose's interpolation with nothing set: `${VAR:-default}` and `${VAR-default}` give the default, `$$` a dollar. */
+function interpolate(value: string): string {
+  return value.replace(/\$\$|\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (match, _name, fallback: string | undefined) =>
+    match === '$$' ? '$' : (fallback ?? ''),
+  );
+}
+
+/** A service's container environment as compose would pass it with no variable set. */
+function environmentOf(name: string): Record<string, string> {
+  const environment = compose.services[name]?.environment ?? {};
+  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, interpolate(String(value ?? ''))]));
+}
+
+function service(name: string): Service {
+  const found = compose.services[name];
+  if (found === undefined) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+}
+
+/** Container ports a service publishes (the part after the last colon). */
+const containerPorts = (name: string): string[] => (service(name).ports ?? []).map((mapping) => interpolate(mapping).split(':').at(-1) ?? '');
+
+/** Dockerfile stages by name, each with its instruction lines. */
+function dockerStages(): Map<string, string[]> {
+  const stages = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of dockerfile.split('\n').map((l) => l.trim())) {
+    const from = /^FROM\s+\S+\s+AS\s+(\S+)$/i.exec(line);
+    if (from) {
+      current = [];
+      stages.set(from[1] ?? '', current);
+    } else if (line !== '' && !line.startsWith('#')) {
+      current?.push(line);
+    }
+  }
+  return stages;
+}
+
+const appServices = ['migrate', 'ingest', 'worker', 'stripe-emulator'];
+
+describe('docker-compose.yml', () => {
+  it('has the broker, database, migration, ingest, worker and emulator services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['ingest', 'migrate', 'postgres', 'rabbitmq', 'stripe-emulator', 'worker']);
+    expect(service('rabbitmq').image).toMatch(/^rabbitmq:(3\.13|4)[.\d]*-management$/);
+    expect(service('postgres').image).toMatch(/^postgres:17/);
+  });
+
+  it('publishes the ingest, the emulator and the management UI on their ports', () => {
+    expect(containerPorts('ingest')).toEqual(['3000']);
+    expect(containerPorts('stripe-emulator')).toEqual(['12111']);
+    expect(containerPorts('rabbitmq')).toContain('15672');
+  });
+
+  it('gives every long-running service a healthcheck with a tool its image has', () => {
+    expect(service('rabbitmq').healthcheck?.test).toEqual(['CMD', 'rabbitmq-diagnostics', '-q', 'ping']);
+    expect(service('postgres').healthcheck?.test.join(' ')).toMatch(/pg_isready/);
+    expect(service('migrate').healthcheck).toBeUndefined();
+    // The app image has no curl: node's fetch probes the app's own port.
+    expect(service('ingest').healthcheck?.test.join(' ')).toMatch(/^CMD node -e fetch\('http:\/\/127\.0\.0\.1:3000\/readyz'\)/);
+    expect(service('worker').healthcheck?.test.join(' ')).toMatch(/^CMD node -e fetch\('http:\/\/127\.0\.0\.1:9464\/readyz'\)/);
+    expect(service('stripe-emulator').healthcheck?.test.join(' ')).toMatch(/^CMD node -e fetch\('http:\/\/127\.0\.0\.1:12111\//);
+  });
+
+  it('starts each service only once what it needs is healthy, and the workers only after the migration succeeded', () => {
+    expect(service('migrate').depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(service('ingest').depends_on).toEqual({ rabbitmq: { condition: 'service_healthy' } });
+    expect(service('worker').depends_on).toEqual({
+      rabbitmq: { condition: 'service_healthy' },
+      postgres: { condition: 'service_healthy' },
+      migrate: { condition: 'service_completed_successfully' },
+      'stripe-emulator': { condition: 'service_healthy' },
+    });
+  });
+
+  it('lets the worker scale: no container name and no host port', () => {
+    const worker = service('worker');
+    expect(worker.container_name).toBeUndefined();
+    expect(worker.ports).toBeUndefined();
+    for (const name of Object.keys(compose.services)) expect(service(name).container_name, name).toBeUndefined();
+  });
+
+  it('keeps broker and database data in named volumes', () => {
+    expect(Object.keys(compose.volumes).sort()).toEqual(['postgres-data', 'rabbitmq-data']);
+    expect(service('rabbitmq').volumes).toEqual(['rabbitmq-data:/var/lib/rabbitmq']);
+    expect(service('postgres').volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
+  });
+
+  it('gives every variable a default, and only obviously fake secrets', () => {
+    const withoutDefault = [...composeText.matchAll(/(?<!\$)\$\{([A-Z0-9_]+)\}/g)].map((match) => match[1]);
+    expect(withoutDefault).toEqual([]);
+    const ingest = environmentOf('ingest');
+    expect(ingest.STRIPE_WEBHOOK_SECRET_PLATFORM).toMatch(/^whsec_\w*example$/);
+    expect(ingest.STRIPE_WEBHOOK_SECRET_CONNECT).toMatch(/^whsec_\w*example$/);
+    expect(environmentOf('worker').STRIPE_SECRET_KEY).toMatch(/^sk_test_\w*example$/);
+  });
+
+  it('sets every variable the ingest requires', () => {
+    const config = loadIngestConfig(environmentOf('ingest'));
+    expect(config).toMatchObject({ PORT: 3000, HOST: '0.0.0.0', TOPOLOGY_PREFIX: '' });
+    expect(new URL(config.RABBITMQ_URL).host).toBe('rabbitmq:5672');
+  });
+
+  it('sets every variable the worker requires, and points it at the emulator and the broker and database services', () => {
+    const config = loadWorkerConfig(environmentOf('worker'));
+    expect(config).toMatchObject({ METRICS_PORT: 9464, STRIPE_API_BASE: 'http://stripe-emulator:12111' });
+    expect(new URL(config.RABBITMQ_URL).host).toBe('rabbitmq:5672');
+    expect(new URL(config.DATABASE_URL).host).toBe('postgres:5432');
+  });
+
+  it('gives the migration the database the workers use', () => {
+    const config = loadCliConfig(databaseSettings, environmentOf('migrate'));
+    expect(config.DATABASE_URL).toBe(loadWorkerConfig(environmentOf('worker')).DATABASE_URL);
+  });
+
+  it.skipIf(!existsSync(join(repoRoot, 'apps/stripe-emulator/src/config.ts')))('sets every variable the Stripe emulator requires', async () => {
+    const emulatorConfig = join(repoRoot, 'apps/stripe-emulator/src/config.ts');
+    const { loadConfig } = (await import(emulatorConfig)) as { loadConfig: (env: Record<string, string>) => { PORT: number } };
+    expect(loadConfig(environmentOf('stripe-emulator')).PORT).toBe(12111);
+  });
+
+  it('runs every app from the one image, with a command the build produces', () => {
+    const rootBuild = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { references: Array<{ path: string }> };
+    const production = dockerStages().get('production') ?? [];
+    for (const name of appServices) {
+      const { command = [], build, image } = service(name);
+      expect(build, name).toBeDefined();
+      expect(image, name).toBe('stripe-webhook-pipeline:local');
+      const entry = command[1] ?? '';
+      expect(command[0], name).toBe('node');
+      const app = /^(apps\/[a-z-]+)\/dist\/main\.js$/.exec(entry)?.[1];
+      expect(app, `${name} runs ${entry}`).toBeDefined();
+      // tsc -b compiles the app's src/ into dist/, so src/main.ts becomes dist/main.js.
+      expect(existsSync(join(repoRoot, `${app ?? ''}/src/main.ts`)), `${app ?? ''}/src/main.ts`).toBe(true);
+      const tsconfig = JSON.parse(readFileSync(join(repoRoot, `${app ?? ''}/tsconfig.build.json`), 'utf8')) as { compilerOptions: Record<string, string> };
+      expect(tsconfig.compilerOptions, app).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+      expect(rootBuild.references, app).toContainEqual({ path: `${app ?? ''}/tsconfig.build.json` });
+      expect(production, `${app ?? ''}/dist in the production stage`).toContain(`COPY --from=build /app/${app ?? ''}/dist ${app ?? ''}/dist`);
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const stages = dockerStages();
+
+  it('builds in one stage and runs in a production stage without sources or dev tools', () => {
+    const build = stages.get('build') ?? [];
+    const production = stages.get('production') ?? [];
+    expect(build).toContain('RUN npm ci');
+    expect(build).toContain('RUN npm run build');
+    expect(production.some((line) => line.startsWith('RUN npm ci --omit=dev'))).toBe(true);
+    expect(production).toContain('ENV NODE_ENV=production');
+    // Only compiled output, migrations and fixtures come from the build stage.
+    for (const line of production.filter((l) => l.startsWith('COPY --from=build'))) {
+      expect(line).toMatch(/\/(dist|migrations|fixtures) \S+$/);
+    }
+    expect([...stages.keys()].at(-1)).toBe('production');
+  });
+
+  it('runs as a non-root user', () => {
+    const users = (stages.get('production') ?? []).filter((line) => line.startsWith('USER '));
+    expect(users).toHaveLength(1);
+    expect(users[0]).not.toMatch(/^USER (root|0)(:|$)/);
+  });
+
+  it('copies the manifest of every workspace, so npm ci installs the lock file as it is', () => {
+    const workspaces = ['apps', 'packages'].flatMap((dir) =>
+      readdirSync(join(repoRoot, dir)).filter((name) => existsSync(join(repoRoot, dir, name, 'package.json'))).map((name) => `${dir}/${name}`),
+    );
+    const manifests = stages.get('manifests') ?? [];
+    for (const workspace of workspaces) expect(manifests).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+  });
+
+  it('is given a .dockerignore that keeps installed and built files and git out of the context', () => {
+    const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n');
+    for (const pattern of ['**/node_modules', '**/dist', '.git']) expect(ignored).toContain(pattern);
+  });
+});
