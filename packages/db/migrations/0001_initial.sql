@@ -75,7 +75,9 @@ CREATE TABLE host_transfers (
   stripe_transfer_id text,
   created_at         timestamptz NOT NULL DEFAULT now(),
   paid_at            timestamptz,
-  PRIMARY KEY (invoice_id, host_account_id)
+  PRIMARY KEY (invoice_id, host_account_id),
+  -- A row is paid exactly when it holds Stripe's transfer id; held and blocked rows have none.
+  CHECK ((status = 'paid') = (stripe_transfer_id IS NOT NULL))
 );
 CREATE INDEX host_transfers_held ON host_transfers (host_account_id) WHERE status = 'held';
 

@@ -1,0 +1,26 @@
+import type { Command } from './command.ts';
+import { activateCustomerSubscription } from './activate-customer-subscription.ts';
+import { clearHostPayoutFailure } from './clear-host-payout-failure.ts';
+import { deactivateCustomerSubscription } from './deactivate-customer-subscription.ts';
+import { deauthorizeHost } from './deauthorize-host.ts';
+import { flagHostPayoutFailure } from './flag-host-payout-failure.ts';
+import { initiateFundsTransfer } from './initiate-funds-transfer.ts';
+import { recordPaymentFailure } from './record-payment-failure.ts';
+import { updateHostOnboarding } from './update-host-onboarding.ts';
+
+/**
+ * The command for each Stripe event type; a type not listed is recorded `ignored`. Each
+ * command names the endpoint it accepts; the same type through the other endpoint is
+ * ignored too. Adding a command: its file, and one line here.
+ */
+export const commandRegistry: ReadonlyMap<string, Command> = new Map<string, Command>([
+  ['customer.subscription.created', activateCustomerSubscription],
+  ['customer.subscription.updated', activateCustomerSubscription],
+  ['customer.subscription.deleted', deactivateCustomerSubscription],
+  ['invoice.paid', initiateFundsTransfer],
+  ['invoice.payment_failed', recordPaymentFailure],
+  ['account.updated', updateHostOnboarding],
+  ['account.application.deauthorized', deauthorizeHost],
+  ['payout.failed', flagHostPayoutFailure],
+  ['account.external_account.updated', clearHostPayoutFailure],
+]);
