@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { livemodePolicy, parseEnv, port, positiveInt, secretList, sharedConfig, type Env } from '@pipeline/core';
 
@@ -7,6 +8,7 @@ const schema = z.object({
   STRIPE_WEBHOOK_SECRET_CONNECT: secretList,
   STRIPE_WEBHOOK_TOLERANCE_S: positiveInt.default(300),
   STRIPE_LIVEMODE: livemodePolicy.default('both'),
+  /** 0 lets the system pick a free port (tests); the `listening` log line says which. */
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Largest accepted webhook body. Stripe's events are far below 1 MiB. */
@@ -26,8 +28,20 @@ const schema = z.object({
   WEBHOOK_IP_ALLOWLIST: z
     .string()
     .transform((value) => value.split(',').map((ip) => ip.trim()).filter((ip) => ip.length > 0))
+    .refine((entries) => entries.every(isAddressOrSubnet), {
+      message: 'must be a comma-separated list of IP addresses or CIDR subnets, e.g. 3.18.12.63,10.0.0.0/8',
+    })
     .default([]),
 });
+
+/** `1.2.3.4`, `::1`, `10.0.0.0/8` or `2001:db8::/32`. */
+function isAddressOrSubnet(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 export type IngestConfig = z.output<typeof schema>;
 

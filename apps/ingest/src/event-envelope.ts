@@ -2,27 +2,37 @@ import { z } from 'zod';
 import { RejectedRequestError } from '@pipeline/core';
 import type { Endpoint, EventEnvelope } from '@pipeline/broker';
 
-/** The fields of a Stripe event envelope the ingest relies on; the rest passes through untouched. */
+/**
+ * The fields of a Stripe event envelope the ingest relies on; the rest passes through
+ * untouched. Same rules as `stripeEventEnvelope` in @pipeline/stripe-events, which the
+ * ingest does not depend on (yet).
+ */
 const envelopeSchema = z.object({
   id: z.string().regex(/^evt_\w{1,250}$/, 'id must look like evt_...'),
   object: z.literal('event'),
   type: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+){1,6}$/, 'type must look like invoice.paid').max(200),
-  created: z.number().int(),
+  created: z.number().int().nonnegative(),
   livemode: z.boolean(),
   account: z.string().regex(/^acct_\w{1,250}$/, 'account must look like acct_...').nullish(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 
+// Fatal: bytes that are not UTF-8 are refused rather than repaired, so what is published is
+// exactly what was parsed. A BOM is kept, so JSON.parse refuses it here as a worker would.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
  * Parses verified bytes into the envelope the ingest publishes, or throws a
- * RejectedRequestError: not JSON, not a Stripe event, or on the wrong endpoint.
+ * RejectedRequestError: not UTF-8 JSON (`body_not_json`), not a Stripe event
+ * (`not_a_stripe_event`), or on the wrong endpoint (`account_missing`, `account_unexpected`).
  */
-export function parseEnvelope(payload: string, endpoint: Endpoint): EventEnvelope {
+export function parseEnvelope(payload: Buffer, endpoint: Endpoint): EventEnvelope {
   let json: unknown;
   try {
-    json = JSON.parse(payload);
+    json = JSON.parse(utf8.decode(payload));
   } catch {
-    throw new RejectedRequestError('body_not_json', 'the body is not JSON');
+    // No `cause`: V8's JSON errors quote a piece of the body, and bodies are never logged.
+    throw new RejectedRequestError('body_not_json', 'the body is not UTF-8 JSON');
   }
   const result = envelopeSchema.safeParse(json);
   if (!result.success) {

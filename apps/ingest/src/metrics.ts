@@ -1,15 +1,37 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Publisher } from '@pipeline/broker';
 
+/** What became of a webhook request; the `outcome` label of `ingest_webhook_requests_total`. */
+export type WebhookOutcome =
+  /** Published and confirmed by the broker: 200. */
+  | 'published'
+  /** Verified but not published because of the deployment's STRIPE_LIVEMODE: 200. */
+  | 'ignored'
+  /** Refused as sent (signature, body, endpoint...): 400 and other 4xx. */
+  | 'rejected'
+  /** The client's address is not in WEBHOOK_IP_ALLOWLIST: 403. */
+  | 'forbidden'
+  /** Larger than BODY_LIMIT_BYTES: 413. */
+  | 'too_large'
+  /** The broker did not take the event (down, blocked, no confirm in time): 503, Stripe retries. */
+  | 'unavailable'
+  /** A bug: 500. */
+  | 'failed'
+  /** The client left, or was cut off by the request timeout, before it was answered. */
+  | 'aborted';
+
 export interface IngestMetrics {
   registry: Registry;
-  /** Webhook requests by endpoint, outcome (published, ignored, rejected, unavailable) and reason code. */
+  /** Webhook requests by endpoint, outcome and reason (an error code such as `signature_mismatch`, `livemode` or `BROKER_UNAVAILABLE`; `none` when all went well). */
   requests: Counter<'endpoint' | 'outcome' | 'reason'>;
-  /** Time from publish to the broker's confirm (or failure). */
+  /** Time from publish to the broker's confirm or failure, by result (`confirmed` or a PublishError code). */
   publishDuration: Histogram<'result'>;
 }
 
-/** The ingest's metrics on a registry of its own (so several apps can live in one test process). */
+/**
+ * The ingest's metrics on a registry of its own (so several apps can live in one test
+ * process), with gauges that read the publisher's state when scraped.
+ */
 export function createIngestMetrics(publisher: Pick<Publisher, 'ready' | 'inFlight'>): IngestMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -1,0 +1,60 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { eventMessageProperties, routingKeyOf, type Endpoint, type Publisher } from '@pipeline/broker';
+import { PublishError, type LivemodePolicy } from '@pipeline/core';
+import { parseEnvelope } from './event-envelope.ts';
+import type { IngestMetrics } from './metrics.ts';
+import { noteRequest } from './request-outcome.ts';
+import { verifySignature } from './verify-signature.ts';
+
+export interface ReceiveWebhookOptions {
+  readonly endpoint: Endpoint;
+  /** The endpoint's signing secrets; any of them may have signed (secret rolling). */
+  readonly secrets: readonly string[];
+  /** Accepted signature age in seconds (STRIPE_WEBHOOK_TOLERANCE_S). */
+  readonly toleranceS: number;
+  /** Which events are published (STRIPE_LIVEMODE); the others are answered 200 and dropped. */
+  readonly livemode: LivemodePolicy;
+  readonly publisher: Pick<Publisher, 'publishConfirmed'>;
+  readonly metrics: Pick<IngestMetrics, 'publishDuration'>;
+}
+
+/** The answer Stripe gets with a 200. */
+export interface WebhookReceipt {
+  readonly received: true;
+  readonly ignored?: 'livemode';
+}
+
+function processes(policy: LivemodePolicy, livemode: boolean): boolean {
+  return policy === 'both' || (policy === 'live') === livemode;
+}
+
+/**
+ * The handler of one webhook endpoint: signature first (nothing unauthenticated is parsed),
+ * then the envelope, then the livemode policy, then a publish of the exact verified bytes,
+ * answered only once the broker confirmed it. Every refusal is thrown for the error handler.
+ */
+export function createWebhookHandler(options: ReceiveWebhookOptions) {
+  const { endpoint, publisher, metrics } = options;
+  return async function receiveWebhook(request: FastifyRequest, reply: FastifyReply): Promise<WebhookReceipt> {
+    // The parser hands a Buffer over; a POST without any body has none.
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    verifySignature(body, request.headers['stripe-signature'], options.secrets, options.toleranceS);
+    const event = parseEnvelope(body, endpoint);
+    request.log = request.log.child({ eventId: event.id, eventType: event.type, account: event.account });
+    reply.log = request.log;
+    if (!processes(options.livemode, event.livemode)) {
+      noteRequest(request, { outcome: 'ignored', reason: 'livemode' });
+      return { received: true, ignored: 'livemode' };
+    }
+    const published = metrics.publishDuration.startTimer();
+    try {
+      await publisher.publishConfirmed(routingKeyOf(event), body, eventMessageProperties(event));
+    } catch (err: unknown) {
+      published({ result: err instanceof PublishError ? err.code : 'error' });
+      throw err;
+    }
+    published({ result: 'confirmed' });
+    noteRequest(request, { outcome: 'published' });
+    return { received: true };
+  };
+}

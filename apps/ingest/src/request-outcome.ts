@@ -1,0 +1,28 @@
+import type { FastifyRequest } from 'fastify';
+import type { Endpoint } from '@pipeline/broker';
+import type { WebhookOutcome } from './metrics.ts';
+
+/** What the routes, the handler and the error handler learnt about a request, for its one log line and its metrics. */
+export interface RequestNote {
+  /** Set by the webhook routes only: the other routes are not counted as webhooks. */
+  readonly endpoint?: Endpoint;
+  readonly outcome?: WebhookOutcome;
+  /** A stable code (`signature_mismatch`, `livemode`, `BROKER_UNAVAILABLE`...). */
+  readonly reason?: string;
+  /** The error behind a 503 or 500, logged with the request's line. */
+  readonly err?: unknown;
+  /** Its line is written: a request aborted and then answered is logged once. */
+  readonly logged?: boolean;
+}
+
+const notes = new WeakMap<FastifyRequest, RequestNote>();
+
+/** Adds to what is known about `request`; later fields replace earlier ones. */
+export function noteRequest(request: FastifyRequest, note: RequestNote): void {
+  notes.set(request, { ...notes.get(request), ...note });
+}
+
+/** Everything noted about `request` so far. */
+export function noteOf(request: FastifyRequest): RequestNote {
+  return notes.get(request) ?? {};
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Endpoint, Publisher } from '@pipeline/broker';
+import type { IngestConfig } from './config.ts';
+import { createIpAllowlist } from './ip-allowlist.ts';
+import type { IngestMetrics } from './metrics.ts';
+import { createWebhookHandler } from './receive-webhook.ts';
+import { noteRequest } from './request-outcome.ts';
+
+export interface WebhookRoutesOptions {
+  readonly config: IngestConfig;
+  readonly publisher: Pick<Publisher, 'publishConfirmed'>;
+  readonly metrics: IngestMetrics;
+}
+
+const secretSetting = {
+  platform: 'STRIPE_WEBHOOK_SECRET_PLATFORM',
+  connect: 'STRIPE_WEBHOOK_SECRET_CONNECT',
+} as const satisfies Record<Endpoint, keyof IngestConfig>;
+
+/**
+ * `POST /webhooks/platform` and `POST /webhooks/connect`, in a plugin of their own so that
+ * their body parser (raw bytes, whatever the content type) applies to them and nothing else.
+ */
+export function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOptions, done: (err?: Error) => void): void {
+  const { config } = options;
+  // The signature covers the exact bytes, so they are kept as sent. Any content type is
+  // read: Stripe sends `application/json; charset=utf-8`, and a wrong type deserves the
+  // signature's or the envelope's 400 rather than a 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, parsed) => {
+    parsed(null, body);
+  });
+
+  const allowed = config.WEBHOOK_IP_ALLOWLIST.length > 0 ? createIpAllowlist(config.WEBHOOK_IP_ALLOWLIST) : undefined;
+
+  for (const endpoint of ['platform', 'connect'] as const) {
+    app.post(
+      `/webhooks/${endpoint}`,
+      {
+        bodyLimit: config.BODY_LIMIT_BYTES,
+        // Before the body is read: a refused address costs no more than its headers.
+        onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+          noteRequest(request, { endpoint });
+          request.log = request.log.child({ endpoint });
+          reply.log = request.log;
+          if (allowed === undefined || allowed(request.ip)) return undefined;
+          noteRequest(request, { outcome: 'forbidden', reason: 'ip_not_allowed' });
+          return reply.code(403).send({ error: 'ip_not_allowed', message: 'this address may not post webhooks' });
+        },
+      },
+      createWebhookHandler({
+        endpoint,
+        secrets: config[secretSetting[endpoint]],
+        toleranceS: config.STRIPE_WEBHOOK_TOLERANCE_S,
+        livemode: config.STRIPE_LIVEMODE,
+        publisher: options.publisher,
+        metrics: options.metrics,
+      }),
+    );
+  }
+  done();
+}
