@@ -125,4 +125,23 @@ describe('a publish that gets no confirm', () => {
     proxy.delay(0);
     await broker.drain(broker.names.workQueue, { timeoutMs: 1_500 });
   });
+
+  it('drops a connection whose confirms stopped coming, so the next requests fail fast and it reconnects by itself', async () => {
+    const { app } = await startBehindProxy({ PUBLISH_TIMEOUT_MS: '200' });
+    proxy.delay(60_000);
+
+    const first = await app.inject(signedPost('platform', makeEvent({ type: 'invoice.paid' }).payload));
+    expect(first.json()).toMatchObject({ error: 'CONFIRM_TIMEOUT' });
+    // Not another full timeout each: the silent connection was given up at once.
+    const next = await app.inject(signedPost('platform', makeEvent({ type: 'invoice.paid' }).payload));
+    expect(next.json()).toMatchObject({ error: 'BROKER_UNAVAILABLE' });
+    expect(await readiness(app)).toBe(503);
+
+    proxy.delay(0);
+    await waitFor(async () => (await readiness(app)) === 200, { timeoutMs: 15_000, what: 'a new connection' });
+    const event = makeEvent({ type: 'invoice.paid' });
+    expect((await app.inject(signedPost('platform', event.payload))).statusCode).toBe(200);
+    const ids = (await broker.drain(broker.names.workQueue, { timeoutMs: 1_500 })).map((message) => message.properties.messageId as string);
+    expect(ids).toContain(event.event.id);
+  });
 });

@@ -1,5 +1,5 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
-import { connectBroker, declareTopology, publishAndConfirm, restartOnChannelLoss, type TopologyNames } from '@pipeline/broker';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { connectBroker, createReturnTracker, declareTopology, publishAndConfirm, restartOnChannelLoss, type ReturnTracker, type TopologyNames } from '@pipeline/broker';
 import type { Logger } from '@pipeline/core';
 
 /** One message in a worker's hands, settled exactly one way. */
@@ -40,7 +40,7 @@ export interface EventConsumerOptions {
 interface Session {
   readonly consume: Channel;
   readonly publish: ConfirmChannel;
-  readonly returned: Set<string>;
+  readonly returns: ReturnTracker;
   /** Set once the broker answered basic.consume; deliveries may arrive before that. */
   consumerTag: string | undefined;
 }
@@ -83,7 +83,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
         });
       },
       forward: async (target, publishOptions) => {
-        await publishAndConfirm(current.publish, current.returned, target, message.content, publishOptions, confirmTimeoutMs);
+        await publishAndConfirm(current.publish, current.returns, target, message.content, publishOptions, confirmTimeoutMs);
         settleSafely('ack', () => {
           current.consume.ack(message);
         });
@@ -109,11 +109,8 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
   async function setup(model: ChannelModel): Promise<void> {
     const publish = await model.createConfirmChannel();
     await declareTopology(publish, names, options.retryDelaysMs);
-    const returned = new Set<string>();
-    publish.on('return', (message: Message) => {
-      const id = message.properties.messageId as string | undefined;
-      if (id !== undefined) returned.add(id);
-    });
+    const returns = createReturnTracker();
+    publish.on('return', returns.onReturn);
     const consume = await model.createChannel();
     await consume.prefetch(options.prefetch);
     for (const channel of [publish, consume]) {
@@ -123,7 +120,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       restartOnChannelLoss(model, logger, channel, () => stopping);
     }
     if (stopping) return;
-    const current: Session = { consume, publish, returned, consumerTag: undefined };
+    const current: Session = { consume, publish, returns, consumerTag: undefined };
     const { consumerTag } = await consume.consume(
       names.workQueue,
       (message) => {

@@ -1,15 +1,16 @@
 import type { ConfirmChannel, Options } from 'amqplib';
 import { PublishError } from '@pipeline/core';
+import type { ReturnTracker } from './return-tracker.ts';
 
 /**
  * Publishes on a confirm channel and resolves once the broker confirmed the message as
  * routed and stored; rejects with a PublishError when it was returned (no queue bound),
  * nacked, the channel failed, or no confirm came within `timeoutMs`.
- * `returned` is the set the channel's `return` listener fills with message ids.
+ * `returns` tracks the channel's `basic.return`s.
  */
 export function publishAndConfirm(
   channel: ConfirmChannel,
-  returned: Set<string>,
+  returns: ReturnTracker,
   target: { exchange: string; routingKey: string },
   content: Buffer,
   options: Options.Publish & { messageId: string },
@@ -22,7 +23,7 @@ export function publishAndConfirm(
     try {
       channel.publish(target.exchange, target.routingKey, content, { ...options, mandatory: true, persistent: true }, (err: unknown) => {
         clearTimeout(timer);
-        if (returned.delete(options.messageId)) reject(new PublishError('UNROUTABLE', `nothing is bound to ${target.exchange} for ${target.routingKey}`));
+        if (returns.takeReturn(options.messageId)) reject(new PublishError('UNROUTABLE', `nothing is bound to ${target.exchange} for ${target.routingKey}`));
         else if (err) reject(new PublishError('NOT_CONFIRMED', 'broker did not confirm the message', { cause: err }));
         else resolve();
       });

@@ -106,3 +106,18 @@ export function restartOnChannelLoss(model: ChannelModel, logger: Logger, channe
     });
   });
 }
+
+/**
+ * Drops a connection whose broker stopped answering. A graceful close would wait for a
+ * close-ok that never comes (until heartbeats give up, about twice the heartbeat), so the
+ * socket is destroyed instead: amqplib sees the connection lost and recovery reconnects.
+ * The socket is not in amqplib's public types; it is in every version of its Connection.
+ */
+export function dropConnection(model: ChannelModel, reason: string): void {
+  const socket = (model.connection as unknown as { stream?: { destroy(err?: Error): void } }).stream;
+  if (socket === undefined) {
+    model.close().catch(() => undefined);
+    return;
+  }
+  socket.destroy(new Error(reason));
+}

@@ -3,3 +3,4 @@ export * from './message.ts';
 export * from './connect.ts';
 export * from './publisher.ts';
 export * from './confirm-forward.ts';
+export * from './return-tracker.ts';

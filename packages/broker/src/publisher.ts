@@ -1,6 +1,7 @@
-import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { PublishError, type Logger } from '@pipeline/core';
-import { connectBroker, restartOnChannelLoss, type BrokerConnection } from './connect.ts';
+import { connectBroker, dropConnection, restartOnChannelLoss, type BrokerConnection } from './connect.ts';
+import { createReturnTracker, type ReturnTracker } from './return-tracker.ts';
 import { declareTopology, type TopologyNames } from './topology.ts';
 
 export interface Publisher {
@@ -35,17 +36,15 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
   let saturated = false;
   let closing = false;
   let inFlight = 0;
-  // basic.return reaches us before the basic.ack of the same message on the same channel.
-  const returned = new Set<string>();
+  let returns: ReturnTracker = createReturnTracker();
+  let model: ChannelModel | undefined;
   const idleWaiters: Array<() => void> = [];
 
-  async function openChannel(model: ChannelModel): Promise<void> {
-    const next = await model.createConfirmChannel();
+  async function openChannel(connected: ChannelModel): Promise<void> {
+    const next = await connected.createConfirmChannel();
     await declareTopology(next, names);
-    next.on('return', (message: Message) => {
-      const id = message.properties.messageId as string | undefined;
-      if (id !== undefined) returned.add(id);
-    });
+    const nextReturns = createReturnTracker();
+    next.on('return', nextReturns.onReturn);
     next.on('drain', () => {
       saturated = false;
     });
@@ -55,9 +54,24 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     next.on('close', () => {
       if (channel === next) channel = undefined;
     });
-    restartOnChannelLoss(model, logger, next, () => closing);
+    restartOnChannelLoss(connected, logger, next, () => closing);
     saturated = false;
+    returns = nextReturns;
+    model = connected;
     channel = next;
+  }
+
+  /**
+   * A confirm that never came means a broker that stopped answering without closing the
+   * connection; heartbeats would notice only after seconds. Until then every publish would
+   * wait its full timeout, so drop the connection now: recovery reconnects, and meanwhile
+   * publishes fail at once and /readyz says not ready.
+   */
+  function abandonConnection(of: ConfirmChannel): void {
+    if (channel !== of || closing) return;
+    channel = undefined;
+    logger.warn({ confirmTimeoutMs }, 'no confirm in time; dropping the broker connection to reconnect');
+    if (model !== undefined) dropConnection(model, `no confirm within ${confirmTimeoutMs} ms`);
   }
 
   const connection: BrokerConnection = await connectBroker({
@@ -91,7 +105,9 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       let done = false;
       const timer = setTimeout(() => {
         finish(new PublishError('CONFIRM_TIMEOUT', `no broker confirm within ${confirmTimeoutMs} ms`));
+        abandonConnection(current);
       }, confirmTimeoutMs);
+      const channelReturns = returns;
 
       function finish(err?: Error): void {
         if (done) return;
@@ -104,7 +120,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
 
       try {
         const accepted = current.publish(names.exchange, routingKey, body, { ...properties, mandatory: true, persistent: true }, (err: unknown) => {
-          if (returned.delete(properties.messageId)) {
+          if (channelReturns.takeReturn(properties.messageId)) {
             finish(new PublishError('UNROUTABLE', `no queue is bound for ${routingKey}`));
           } else if (err) {
             finish(new PublishError('NOT_CONFIRMED', 'broker did not confirm the message', { cause: err }));
