@@ -1,21 +1,6 @@
-import { z } from 'zod';
 import { RejectedRequestError } from '@pipeline/core';
 import type { Endpoint, EventEnvelope } from '@pipeline/broker';
-
-/**
- * The fields of a Stripe event envelope the ingest relies on; the rest passes through
- * untouched. Same rules as `stripeEventEnvelope` in @pipeline/stripe-events, which the
- * ingest does not depend on (yet).
- */
-const envelopeSchema = z.object({
-  id: z.string().regex(/^evt_\w{1,250}$/, 'id must look like evt_...'),
-  object: z.literal('event'),
-  type: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+){1,6}$/, 'type must look like invoice.paid').max(200),
-  created: z.number().int().nonnegative(),
-  livemode: z.boolean(),
-  account: z.string().regex(/^acct_\w{1,250}$/, 'account must look like acct_...').nullish(),
-  data: z.object({ object: z.record(z.string(), z.unknown()) }),
-});
+import { describeEnvelopeProblem, stripeEventEnvelope } from '@pipeline/stripe-events';
 
 // Fatal: bytes that are not UTF-8 are refused rather than repaired, so what is published is
 // exactly what was parsed. A BOM is kept, so JSON.parse refuses it here as a worker would.
@@ -34,11 +19,10 @@ export function parseEnvelope(payload: Buffer, endpoint: Endpoint): EventEnvelop
     // No `cause`: V8's JSON errors quote a piece of the body, and bodies are never logged.
     throw new RejectedRequestError('body_not_json', 'the body is not UTF-8 JSON');
   }
-  const result = envelopeSchema.safeParse(json);
+  // The same schema the worker checks a message against: both sides agree on what an event is.
+  const result = stripeEventEnvelope.safeParse(json);
   if (!result.success) {
-    const first = result.error.issues[0];
-    const where = first?.path.join('.') ?? '';
-    throw new RejectedRequestError('not_a_stripe_event', `the body is not a Stripe event envelope (${where}: ${first?.message ?? 'invalid'})`);
+    throw new RejectedRequestError('not_a_stripe_event', `the body is not a Stripe event envelope (${describeEnvelopeProblem(result.error)})`);
   }
   const event = result.data;
   const account = event.account ?? undefined;

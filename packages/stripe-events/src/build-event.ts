@@ -4,8 +4,13 @@ import { stripeId } from './ids.ts';
 
 type StripeObject = Record<string, unknown>;
 
-/** Stripe's sample objects (see fixtures/README.md for their source and licence). */
-const objects = JSON.parse(readFileSync(new URL('../fixtures/stripe-objects.json', import.meta.url), 'utf8')) as Record<string, StripeObject>;
+let loaded: Record<string, StripeObject> | undefined;
+
+/** Stripe's sample objects (see fixtures/README.md for their source and licence), read on first use. */
+function objects(): Record<string, StripeObject> {
+  loaded ??= JSON.parse(readFileSync(new URL('../fixtures/stripe-objects.json', import.meta.url), 'utf8')) as Record<string, StripeObject>;
+  return loaded;
+}
 type Resource = string;
 
 /** The API version our sample events claim, the one the installed SDK is pinned to. */
@@ -28,7 +33,7 @@ export interface BuildEventOptions {
 
 /** A copy of one of Stripe's sample objects. */
 export function sampleObject(resource: Resource): StripeObject {
-  const sample = objects[resource];
+  const sample = objects()[resource];
   if (sample === undefined) throw new Error(`no Stripe sample object named ${resource}`);
   return structuredClone(sample);
 }
@@ -96,7 +101,7 @@ function objectFor(type: string, livemode: boolean): StripeObject {
     };
   }
   const resource = type.split('.')[0] ?? '';
-  if (resource in objects && resource !== 'event') return { ...sampleObject(resource), livemode };
+  if (resource in objects() && resource !== 'event') return { ...sampleObject(resource), livemode };
   return { ...(sampleObject('event').data as { object: StripeObject }).object, livemode };
 }
 
