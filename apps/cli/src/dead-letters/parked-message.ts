@@ -1,0 +1,98 @@
+import { headers } from '@pipeline/broker';
+
+/** What an operator needs to know about one parked message, read from its properties. */
+export interface ParkedMessage {
+  /** The Stripe event id (the message id). */
+  readonly id: string | undefined;
+  readonly type: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly account: string | undefined;
+  readonly livemode: boolean | undefined;
+  readonly routingKey: string | undefined;
+  /** Failed attempts the worker counted; undefined when the broker parked it. */
+  readonly attempts: number | undefined;
+  /** The last error, or the broker's reason for parking it. */
+  readonly error: string | undefined;
+  /** PERMANENT, TRANSIENT, ... (worker), or the broker's x-death reason such as `delivery_limit`. */
+  readonly errorCode: string | undefined;
+  readonly parkedAt: Date | undefined;
+  /** The worker parks after its last attempt; the broker parks a message past its delivery limit. */
+  readonly parkedBy: 'worker' | 'broker' | 'unknown';
+}
+
+type Headers = Record<string, unknown>;
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return undefined;
+}
+
+function dateOf(value: unknown): Date | undefined {
+  if (typeof value === 'string') {
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+  }
+  // amqplib decodes AMQP timestamps in headers as { '!': 'timestamp', value: seconds }.
+  if (typeof value === 'object' && value !== null && 'value' in value && typeof value.value === 'number') return new Date(value.value * 1000);
+  if (typeof value === 'number') return new Date(value * 1000);
+  return undefined;
+}
+
+interface Death {
+  readonly reason: string | undefined;
+  readonly queue: string | undefined;
+  readonly time: Date | undefined;
+}
+
+/** The most recent dead-lettering the broker recorded (first entry of `x-death`). */
+function lastDeath(headerValues: Headers): Death | undefined {
+  const deaths = headerValues['x-death'];
+  if (!Array.isArray(deaths) || deaths.length === 0) return undefined;
+  const first: unknown = deaths[0];
+  if (typeof first !== 'object' || first === null) return undefined;
+  const death = first as Headers;
+  return { reason: text(death.reason), queue: text(death.queue), time: dateOf(death.time) };
+}
+
+function numberOf(value: unknown): number | undefined {
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  return Number.isFinite(number) ? number : undefined;
+}
+
+function booleanOf(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return undefined;
+}
+
+/**
+ * Reads a parked message as the worker writes it (`x-attempts`, `x-last-error`,
+ * `x-parked-at`, ...) or as the broker's delivery limit leaves it (`x-death`).
+ */
+export function describeParkedMessage(properties: { readonly messageId?: unknown; readonly type?: unknown; readonly timestamp?: unknown; readonly headers?: Headers | undefined }): ParkedMessage {
+  const values: Headers = properties.headers ?? {};
+  const routingKey = text(values[headers.routingKey]);
+  const workerError = text(values[headers.lastError]);
+  const death = lastDeath(values);
+  const parkedBy = workerError !== undefined || values[headers.parkedAt] !== undefined ? 'worker' : death !== undefined ? 'broker' : 'unknown';
+  const brokerError = death === undefined ? undefined : `parked by the broker: ${death.reason ?? 'unknown reason'}${death.queue === undefined ? '' : ` in ${death.queue}`}`;
+  return {
+    id: text(properties.messageId),
+    type: text(properties.type) ?? routingKey?.replace(/^[^.]+\./, ''),
+    endpoint: text(values[headers.endpoint]),
+    account: text(values[headers.account]),
+    livemode: booleanOf(values[headers.livemode]),
+    routingKey,
+    attempts: numberOf(values[headers.attempts]),
+    error: parkedBy === 'worker' ? workerError : brokerError,
+    errorCode: parkedBy === 'worker' ? text(values[headers.lastErrorCode]) : death?.reason,
+    parkedAt: dateOf(values[headers.parkedAt]) ?? death?.time ?? dateOf(properties.timestamp),
+    parkedBy,
+  };
+}
+
+/** The machine-readable form of `dead-letters list --json`. */
+export function parkedMessageJson(message: ParkedMessage): Record<string, unknown> {
+  return { ...message, parkedAt: message.parkedAt?.toISOString() };
+}
