@@ -1,5 +1,5 @@
 import { createPublisher, topologyNames, type Publisher } from '@pipeline/broker';
-import { createLogger } from '@pipeline/core';
+import { createLogger, stderrDestination } from '@pipeline/core';
 import { setTimeout as delay } from 'node:timers/promises';
 import { brokerHost } from './broker-connection.ts';
 import { CliError } from './cli-error.ts';
@@ -18,7 +18,8 @@ export interface OpenPublisherOptions {
  * the broker cannot be reached in time, rather than failing every event one by one.
  */
 export async function openPublisher(options: OpenPublisherOptions): Promise<Publisher> {
-  const logger = createLogger({ name: 'cli', level: options.logLevel });
+  // stderr: stdout carries the command's own output.
+  const logger = createLogger({ name: 'cli', level: options.logLevel, destination: stderrDestination() });
   const publisher = await createPublisher({ url: options.url, names: topologyNames(options.prefix), logger, connectionName: 'cli' });
   const deadline = Date.now() + (options.connectTimeoutMs ?? 10_000);
   while (!publisher.ready) {

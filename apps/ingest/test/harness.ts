@@ -1,8 +1,7 @@
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import type { InjectOptions } from 'fastify';
 import { createPublisher, topologyNames, type Endpoint, type Publisher } from '@pipeline/broker';
-import { redactedPaths, type Logger } from '@pipeline/core';
+import { createLogger, type Logger } from '@pipeline/core';
 import { buildEvent, serializeEvent, signPayload, type BuildEventOptions } from '@pipeline/stripe-events';
 import { waitFor, type TestBroker } from '@pipeline/testkit';
 import { buildIngestApp } from '../src/app.ts';
@@ -34,7 +33,7 @@ export interface CapturedLogs {
   text(): string;
 }
 
-/** A logger configured as createLogger's (same redaction), writing into memory at every level. */
+/** The real createLogger (same redaction), writing into memory at every level. */
 export function captureLogs(): CapturedLogs {
   let text = '';
   const stream = new Writable({
@@ -43,7 +42,7 @@ export function captureLogs(): CapturedLogs {
       callback();
     },
   });
-  const logger = pino({ name: 'ingest', level: 'trace', redact: { paths: redactedPaths, censor: '[redacted]' } }, stream);
+  const logger = createLogger({ name: 'ingest', level: 'trace', destination: stream });
   return {
     logger,
     text: () => text,

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -17,12 +17,21 @@ export const redactedPaths = [
   'config.STRIPE_WEBHOOK_SECRET_CONNECT',
 ];
 
-/** The one logger of a process: JSON lines on stdout, secrets redacted, bodies never logged. */
-export function createLogger(options: { name: string; level: string } & Pick<LoggerOptions, 'base'>): Logger {
-  return pino({
+/**
+ * The one logger of a process: JSON lines, secrets redacted, bodies never logged.
+ * `destination` defaults to stdout; the CLI logs to stderr, keeping stdout for its output.
+ */
+export function createLogger(options: { name: string; level: string; destination?: DestinationStream } & Pick<LoggerOptions, 'base'>): Logger {
+  const settings: LoggerOptions = {
     name: options.name,
     level: options.level,
     redact: { paths: redactedPaths, censor: '[redacted]' },
     ...(options.base === undefined ? {} : { base: options.base }),
-  });
+  };
+  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+}
+
+/** Standard error as a log destination, for processes whose stdout is their output (the CLI). */
+export function stderrDestination(): DestinationStream {
+  return pino.destination(2);
 }
