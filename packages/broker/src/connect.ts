@@ -49,7 +49,19 @@ export async function connectBroker(options: ConnectBrokerOptions): Promise<Brok
       initialDelay: 100,
       maxDelay: options.maxReconnectDelayMs ?? 5_000,
       maxRetries: Infinity,
-      setup: options.onConnect,
+      setup: async (model: ChannelModel) => {
+        // amqplib's recovery binds its own 'error' listener to a new connection only once
+        // setup resolved; a connection reset in the middle of setup would otherwise be an
+        // uncaught 'error' event that kills the process. Setup then fails, and recovery
+        // closes this connection and tries again. (On a failed setup the listener stays: the
+        // dead connection may still report errors after it.)
+        const duringSetup = (err: Error): void => {
+          logger.warn({ err, host: url.host }, 'broker connection failed during setup');
+        };
+        model.on('error', duringSetup);
+        await options.onConnect(model);
+        model.off('error', duringSetup);
+      },
     },
   });
 

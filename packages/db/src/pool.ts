@@ -19,6 +19,15 @@ export function createPool(options: { url: string; max?: number; applicationName
 /** Runs `work` in a transaction on one client: COMMIT when it resolves, ROLLBACK when it throws. */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A client checked out of the pool has no 'error' listener (the pool's is only on idle
+  // clients): a connection lost while the transaction holds it, between two queries or
+  // during one, would be an uncaught 'error' that kills the process. The failure reaches
+  // the transaction anyway: its next query, or COMMIT, rejects, and nothing is committed.
+  let lost: Error | undefined;
+  const onError = (err: Error): void => {
+    lost = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -28,6 +37,8 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A client whose connection failed is destroyed rather than handed out again.
+    client.release(lost);
   }
 }
