@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { describeError, PipelineError } from '@pipeline/core';
 import type { IngestMetrics, WebhookOutcome } from './metrics.ts';
 import { noteOf, noteRequest } from './request-outcome.ts';
 
@@ -9,6 +10,16 @@ function outcomeFromStatus(status: number): WebhookOutcome {
   if (status === 503) return 'unavailable';
   if (status >= 500) return 'failed';
   return 'rejected';
+}
+
+/**
+ * A refusal (4xx, or a 503 while the broker is away) is expected and can come by the
+ * thousand during a resend storm: its code and message say all, without a stack. Only an
+ * unexpected failure (500) is logged whole.
+ */
+function failureFields(err: unknown, status: number | undefined): Record<string, unknown> {
+  if (status !== undefined && status >= 500 && status !== 503) return { err };
+  return { error: { code: err instanceof PipelineError ? err.code : undefined, message: describeError(err) } };
 }
 
 /**
@@ -28,7 +39,7 @@ export function createRequestLog(metrics: Pick<IngestMetrics, 'requests'>) {
       path: request.url.split('?', 1)[0],
       statusCode: status,
       ...(responseTimeMs === undefined ? {} : { responseTime: Math.round(responseTimeMs * 10) / 10 }),
-      ...(note.err === undefined ? {} : { err: note.err }),
+      ...(note.err === undefined ? {} : failureFields(note.err, status)),
     };
     if (note.endpoint === undefined) {
       // A 503 from /readyz is news the probe already reports; only a failure is an error.

@@ -26,6 +26,11 @@ export interface PublisherOptions {
   /** How long a publish waits for the broker's confirm; default 5000 ms. */
   readonly confirmTimeoutMs?: number;
   readonly connectionName?: string;
+  /**
+   * Longest pause between reconnect attempts; default 1000 ms. Short, because every second
+   * without a connection is a second of 503s for Stripe.
+   */
+  readonly maxReconnectDelayMs?: number;
 }
 
 /** One long-lived confirm channel per process, reopened (with topology) on every reconnect. */
@@ -78,6 +83,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     url: options.url,
     logger,
     connectionName: options.connectionName ?? 'publisher',
+    maxReconnectDelayMs: options.maxReconnectDelayMs ?? 1_000,
     onConnect: openChannel,
     onDisconnect: () => {
       channel = undefined;
