@@ -26,7 +26,7 @@ function failureFields(err: unknown, status: number | undefined): Record<string,
  * The hooks that write each request's one log line (Fastify's own request lines are off)
  * and count webhook outcomes: `onResponse` for an answered request, `onRequestAbort` for a
  * client that left first (or was cut off by the request timeout). A line carries the
- * request logger's bindings (reqId, endpoint, eventId, eventType, account), never headers
+ * request id, the endpoint and the event's ids (eventId, eventType, account), never headers
  * or the body. Probes and scrapes log at debug: they would drown the webhooks otherwise.
  */
 export function createRequestLog(metrics: Pick<IngestMetrics, 'requests'>) {
@@ -50,7 +50,7 @@ export function createRequestLog(metrics: Pick<IngestMetrics, 'requests'>) {
     const outcome = status === undefined ? 'aborted' : (note.outcome ?? outcomeFromStatus(status));
     const reason = status === undefined ? 'client_gone' : (note.reason ?? 'none');
     metrics.requests.inc({ endpoint: note.endpoint, outcome, reason });
-    const webhookLine = { ...line, outcome, reason, ip: request.ip };
+    const webhookLine = { ...line, endpoint: note.endpoint, ...note.event, outcome, reason, ip: request.ip };
     if (status !== undefined && status >= 500 && status !== 503) request.log.error(webhookLine, 'webhook handled');
     else if (status === undefined || status >= 400) request.log.warn(webhookLine, 'webhook handled');
     else request.log.info(webhookLine, 'webhook handled');

@@ -9,6 +9,8 @@ export interface RequestNote {
   readonly outcome?: WebhookOutcome;
   /** A stable code (`signature_mismatch`, `livemode`, `BROKER_UNAVAILABLE`...). */
   readonly reason?: string;
+  /** The verified event, for the request's line (ids only, never the body). */
+  readonly event?: { readonly eventId: string; readonly eventType: string; readonly account: string | undefined };
   /** The error behind a 503 or 500, logged with the request's line. */
   readonly err?: unknown;
   /** Its line is written: a request aborted and then answered is logged once. */

@@ -41,8 +41,6 @@ export function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOption
         // Before the body is read: a refused address costs no more than its headers.
         onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
           noteRequest(request, { endpoint });
-          request.log = request.log.child({ endpoint });
-          reply.log = request.log;
           if (allowed === undefined || allowed(request.ip)) return undefined;
           noteRequest(request, { outcome: 'forbidden', reason: 'ip_not_allowed' });
           return reply.code(403).send({ error: 'ip_not_allowed', message: 'this address may not post webhooks' });
