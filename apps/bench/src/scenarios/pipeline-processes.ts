@@ -7,6 +7,8 @@ import { benchSecrets } from '../system/secrets.ts';
 /** Extra Node flags for a child, e.g. `--cpu-prof` when profiling. */
 export interface ChildOptions {
   readonly extraNodeArgs?: readonly string[];
+  /** WORKER_PREFETCH for worker replicas; default the worker's own default. */
+  readonly prefetch?: number;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function startIngest(entry: AppEntry, services: BenchServices, opti
 }
 
 /**
- * One worker replica as a child process, with WORKER_PREFETCH at its default. Subscription
+ * One worker replica as a child process, with WORKER_PREFETCH at its default unless given. Subscription
  * events make no Stripe call, so STRIPE_API_BASE points nowhere. Readiness (`consuming`) is
  * read from its health server's `/readyz`, since LOG_LEVEL=warn hides the log line.
  */
@@ -53,6 +55,7 @@ export async function startWorkerReplica(entry: AppEntry, services: BenchService
       METRICS_PORT: String(port),
       METRICS_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      ...(options.prefetch === undefined ? {} : { WORKER_PREFETCH: String(options.prefetch) }),
     },
     port,
   });
