@@ -1,20 +1,14 @@
 import { CliError } from '../cli-error.ts';
-import { brokerSettings, loadConfig } from '../config.ts';
-import { confirm, ensureConfirmable } from '../confirm.ts';
-import { openDeadQueue, type DeadQueue, type HeldMessage } from '../dead-letters/dead-queue.ts';
-import { makeDeadLetterMatcher } from '../dead-letters/filter.ts';
-import { filterFromOptions, type FilterOptions } from '../dead-letters/filter-options.ts';
-import { parkedMessageTable } from '../dead-letters/parked-table.ts';
+import { withConfirmedSelection, type BulkOptions } from '../dead-letters/confirmed-selection.ts';
+import type { DeadQueue, HeldMessage } from '../dead-letters/dead-queue.ts';
 import { countInto, formatCounts, plural } from '../format.ts';
 import { interruptedExitCode, watchInterruption } from '../interruption.ts';
 import type { CliIo } from '../io.ts';
 import { createPacer } from '../pacer.ts';
 import { startProgress } from '../progress.ts';
 
-export interface DeadLettersReplayOptions extends FilterOptions {
+export interface DeadLettersReplayOptions extends BulkOptions {
   readonly rate?: number;
-  readonly dryRun?: boolean;
-  readonly yes?: boolean;
 }
 
 /** Replays `matching` in order, paced; stops early on Ctrl-C or a failure, and says how far it got. */
@@ -57,28 +51,11 @@ async function replayInOrder(io: CliIo, queue: DeadQueue, matching: readonly Hel
  * loses nothing, and at worst leaves one event in both queues (the worker skips the second).
  */
 export async function runDeadLettersReplay(io: CliIo, options: DeadLettersReplayOptions): Promise<void> {
-  const dryRun = options.dryRun === true;
-  ensureConfirmable(io, { yes: options.yes === true, dryRun }, 'replay parked messages');
-  const config = loadConfig(brokerSettings, io.env);
-  const queue = await openDeadQueue({ url: config.RABBITMQ_URL, prefix: config.TOPOLOGY_PREFIX });
-  const { deadQueue, workQueue } = queue.names;
-  try {
-    const { matching } = await queue.scan(makeDeadLetterMatcher(filterFromOptions(options), new Date()), options.limit);
-    if (matching.length === 0) {
-      io.print(`no parked message in ${deadQueue} matches`);
-      return;
-    }
-    if (dryRun) {
-      for (const line of parkedMessageTable(matching.map((held) => held.parked))) io.print(line);
-      io.print(`dry run: would replay ${plural(matching.length, 'message')} from ${deadQueue} to ${workQueue}`);
-      return;
-    }
-    if (options.yes !== true && !(await confirm(io, `Replay ${plural(matching.length, 'message')} from ${deadQueue} to ${workQueue}?`))) {
-      io.print('nothing replayed');
-      return;
-    }
-    await replayInOrder(io, queue, matching, options.rate);
-  } finally {
-    await queue.close();
-  }
+  const wording = {
+    action: 'replay parked messages',
+    dryRun: (messages: string, names: { deadQueue: string; workQueue: string }) => `dry run: would replay ${messages} from ${names.deadQueue} to ${names.workQueue}`,
+    question: (messages: string, names: { deadQueue: string; workQueue: string }) => `Replay ${messages} from ${names.deadQueue} to ${names.workQueue}?`,
+    declined: 'nothing replayed',
+  };
+  await withConfirmedSelection(io, options, wording, (queue, matching) => replayInOrder(io, queue, matching, options.rate));
 }
