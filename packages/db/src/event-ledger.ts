@@ -1,8 +1,5 @@
 import type { PoolClient, Pool } from 'pg';
-import type { Outcome } from './stripe-events.ts';
-
-/** Outcomes after which an event id is never processed again. */
-export const finalOutcomes: ReadonlySet<Outcome> = new Set(['processed', 'ignored', 'stale']);
+import { finalOutcomes, type Outcome } from './stripe-events.ts';
 
 /** What the ledger stores about an event besides its outcome. */
 export interface LedgerEvent {
@@ -26,7 +23,7 @@ export async function lockEventAndCheckDone(db: PoolClient, eventId: string): Pr
   await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [eventId]);
   const { rows } = await db.query<{ outcome: Outcome }>('SELECT outcome FROM stripe_events WHERE id = $1', [eventId]);
   const outcome = rows[0]?.outcome;
-  return outcome !== undefined && finalOutcomes.has(outcome);
+  return outcome !== undefined && finalOutcomes.includes(outcome);
 }
 
 const upsert = `
@@ -61,7 +58,7 @@ export async function recordOutcome(
  */
 export async function recordFailure(pool: Pool, event: LedgerEvent, outcome: 'retrying' | 'failed', attempts: number, lastError: string): Promise<void> {
   await pool.query(
-    `${upsert} WHERE stripe_events.outcome NOT IN ('processed', 'ignored', 'stale')`,
-    [event.id, event.type, event.endpoint, event.account ?? null, event.livemode, event.created, outcome, attempts, lastError.slice(0, 2_000), null],
+    `${upsert} WHERE stripe_events.outcome <> ALL($11)`,
+    [event.id, event.type, event.endpoint, event.account ?? null, event.livemode, event.created, outcome, attempts, lastError.slice(0, 2_000), null, finalOutcomes],
   );
 }

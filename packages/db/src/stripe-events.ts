@@ -2,6 +2,9 @@ import type { Pool } from 'pg';
 
 export type Outcome = 'processed' | 'ignored' | 'stale' | 'retrying' | 'failed';
 
+/** Outcomes after which an event id is never processed again; the one list every query uses. */
+export const finalOutcomes: readonly Outcome[] = ['processed', 'ignored', 'stale'];
+
 /** A row of `stripe_events`: how one Stripe event was processed. */
 export interface StripeEventRecord {
   id: string;
@@ -30,8 +33,8 @@ export async function findEvent(pool: Pool, id: string): Promise<StripeEventReco
 /** Which of `ids` have reached a final outcome (processed, ignored or stale). */
 export async function findFinishedEventIds(pool: Pool, ids: readonly string[]): Promise<Set<string>> {
   const { rows } = await pool.query<{ id: string }>(
-    `SELECT id FROM stripe_events WHERE id = ANY($1) AND outcome IN ('processed', 'ignored', 'stale')`,
-    [ids],
+    'SELECT id FROM stripe_events WHERE id = ANY($1) AND outcome = ANY($2)',
+    [ids, finalOutcomes],
   );
   return new Set(rows.map((row) => row.id));
 }
