@@ -1,5 +1,5 @@
 import { PipelineError, type Logger } from '@pipeline/core';
-import { probeBroker, probeDatabase } from './probe-services.ts';
+import { probeBroker, probeDatabase } from '@pipeline/testkit';
 import { redactUrl } from './redact-url.ts';
 import { containerRuntimeAvailable, startPostgresContainer, startRabbitMqContainer } from '@pipeline/testkit';
 

@@ -1,26 +1,12 @@
-import amqp from 'amqplib';
 import pg from 'pg';
 import { containerRuntimeAvailable, startPostgresContainer, startRabbitMqContainer } from './containers.ts';
+import { probeBroker, probeDatabase } from './probe-services.ts';
 
 /** PRODUCT.md's defaults: a broker and a database on this machine. */
 export const localServices = {
   rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672',
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
 } as const;
-
-/** True when both of PRODUCT.md's default services answer on localhost. */
-async function localServicesAnswer(): Promise<boolean> {
-  try {
-    const connection = await amqp.connect(localServices.rabbitmqUrl, { timeout: 2_000 });
-    await connection.close();
-    const client = new pg.Client({ connectionString: localServices.databaseUrl, connectionTimeoutMillis: 2_000 });
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Where the tests find RabbitMQ and PostgreSQL (URLs with admin rights on both). */
 export interface TestServices {
@@ -52,7 +38,8 @@ export async function resolveTestServices(env: Record<string, string | undefined
   const databaseUrl = env.DATABASE_URL;
   if (rabbitmqUrl && databaseUrl) return { rabbitmqUrl, databaseUrl, stop: () => Promise.resolve() };
   if (await containerRuntimeAvailable()) return startContainers();
-  if (await localServicesAnswer()) return { ...localServices, stop: () => Promise.resolve() };
+  const unreachable = await Promise.all([probeBroker(localServices.rabbitmqUrl), probeDatabase(localServices.databaseUrl)]);
+  if (unreachable.every((reason) => reason === undefined)) return { ...localServices, stop: () => Promise.resolve() };
   throw new Error(
     'tests need RabbitMQ and PostgreSQL: set RABBITMQ_URL (e.g. amqp://guest:guest@127.0.0.1:5672) and ' +
       'DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres), or run a container engine (Docker) ' +

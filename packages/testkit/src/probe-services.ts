@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import { createPool } from '@pipeline/db';
 
-/** Why a service did not answer, or undefined when it did. */
+/** Why a service did not answer, or undefined when it did. Used by `npm start` and the test harness. */
 export type ProbeResult = string | undefined;
 
 /** Longest a probe waits before it calls the service unreachable. */
