@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { Logger } from '@pipeline/core';
-import { lockEventAndCheckDone, recordOutcome, withTransaction, type Pool } from '@pipeline/db';
+import { recordOutcome, withEventTransaction, type Pool } from '@pipeline/db';
 import type { Command } from './commands/command.ts';
 import type { WorkerEvent } from './event-message.ts';
 
@@ -29,8 +29,7 @@ function commandFor(commands: ReadonlyMap<string, Command>, event: WorkerEvent):
  */
 export function makeProcessEvent(deps: ProcessEventDeps) {
   return async function processEvent(event: WorkerEvent, logger: Logger): Promise<{ outcome: ProcessOutcome; effects?: unknown }> {
-    return withTransaction(deps.pool, async (db) => {
-      if (await lockEventAndCheckDone(db, event.id)) return { outcome: 'duplicate' as const };
+    const result = await withEventTransaction(deps.pool, event.id, async (db) => {
       const attempts = event.failedAttempts + 1;
       const command = commandFor(deps.commands, event);
       if (command === undefined) {
@@ -38,7 +37,7 @@ export function makeProcessEvent(deps: ProcessEventDeps) {
         return { outcome: 'ignored' as const };
       }
       const started = process.hrtime.bigint();
-      const result = await command.run(event.payload, {
+      const done = await command.run(event.payload, {
         db,
         stripe: deps.stripe,
         platformFeePercent: deps.platformFeePercent,
@@ -46,9 +45,10 @@ export function makeProcessEvent(deps: ProcessEventDeps) {
         endpoint: event.endpoint,
       });
       deps.onCommandRun?.(command, Number(process.hrtime.bigint() - started) / 1e9);
-      await recordOutcome(db, event, result.outcome, attempts, result.effects);
-      return result;
+      await recordOutcome(db, event, done.outcome, attempts, done.effects);
+      return done;
     });
+    return result === 'duplicate' ? { outcome: 'duplicate' } : result;
   };
 }
 

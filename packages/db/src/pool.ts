@@ -16,8 +16,13 @@ export function createPool(options: { url: string; max?: number; applicationName
   return pool;
 }
 
-/** Runs `work` in a transaction on one client: COMMIT when it resolves, ROLLBACK when it throws. */
-export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in a transaction on one client: COMMIT when it resolves, ROLLBACK when it throws.
+ * `opening` replaces the lone BEGIN when given: a simple-protocol query string that starts
+ * with BEGIN and goes on with more statements, all sent in one round trip; `work` receives
+ * their results, BEGIN's first.
+ */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient, opened: readonly pg.QueryResult[]) => Promise<T>, opening = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   // A client checked out of the pool has no 'error' listener (the pool's is only on idle
   // clients): a connection lost while the transaction holds it, between two queries or
@@ -29,8 +34,9 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
+    // Several statements in one string answer with an array of results, one with a result.
+    const opened: pg.QueryResult | pg.QueryResult[] = await client.query(opening);
+    const result = await work(client, Array.isArray(opened) ? opened : [opened]);
     await client.query('COMMIT');
     return result;
   } catch (err: unknown) {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createPool, lockEventAndCheckDone, recordOutcome, withTransaction, type LedgerEvent } from '@pipeline/db';
+import { createPool, recordOutcome, withEventTransaction, type LedgerEvent } from '@pipeline/db';
 import { stripeId } from '@pipeline/stripe-events';
 import { createLatencyRecorder, type LatencySummary } from '../load/latency-recorder.ts';
 import { benchEventType } from '../load/payload-pool.ts';
@@ -26,8 +26,8 @@ export interface PgDedupOptions {
 
 /**
  * The ledger part of the worker's transaction, with the worker's own functions
- * (`packages/db/src/event-ledger.ts`): BEGIN, advisory xact lock on the event id, select its
- * outcome, upsert the `stripe_events` row, COMMIT — for a new event id each time, with
+ * (`packages/db/src/event-ledger.ts`): BEGIN, advisory xact lock on the event id and select of its
+ * outcome (one round trip), upsert the `stripe_events` row, COMMIT — for a new event id each time, with
  * `concurrency` transactions at once as a worker pool of that size would run. No command,
  * no broker: the database's ceiling for what the worker must do per event.
  */
@@ -46,10 +46,7 @@ export async function measureDedupInsert(options: PgDedupOptions): Promise<PgDed
       while (performance.now() < deadline) {
         const event: LedgerEvent = { id: stripeId('evt'), type: benchEventType, endpoint: 'platform', account: undefined, livemode: false, created: Math.floor(Date.now() / 1000) };
         const began = performance.now();
-        await withTransaction(pool, async (db) => {
-          if (await lockEventAndCheckDone(db, event.id)) return;
-          await recordOutcome(db, event, 'processed', 1, undefined);
-        });
+        await withEventTransaction(pool, event.id, (db) => recordOutcome(db, event, 'processed', 1, undefined));
         latencies.record(performance.now() - began);
         transactions += 1;
       }

@@ -85,17 +85,12 @@ const upsertSql = `
  * then changes nothing and answers `stale`, naming the event that holds it.
  */
 export async function applySubscriptionState(db: PoolClient, event: Stripe.Event, state: SubscriptionState, access: boolean): Promise<CommandResult> {
-  const { rowCount } = await db.query(upsertSql, [
-    state.id,
-    state.customerId,
-    state.status,
-    state.tier,
-    state.currentPeriodEnd,
-    access,
-    state.livemode,
-    event.id,
-    eventCreatedAt(event),
-  ]);
+  // Named, as the statements run for every event are: parsed and planned once per connection.
+  const { rowCount } = await db.query({
+    name: 'subscription-upsert',
+    text: upsertSql,
+    values: [state.id, state.customerId, state.status, state.tier, state.currentPeriodEnd, access, state.livemode, event.id, eventCreatedAt(event)],
+  });
   if (rowCount === 0) {
     const { rows } = await db.query<{ source_event_id: string }>('SELECT source_event_id FROM subscriptions WHERE id = $1', [state.id]);
     return { outcome: 'stale', effects: { subscriptionId: state.id, newerEventId: rows[0]?.source_event_id } };
