@@ -6,7 +6,10 @@ const packagesDir = fileURLToPath(new URL('./packages', import.meta.url));
 export default defineConfig({
   // Workspace packages resolve to their TypeScript source, as `node --conditions=source` does.
   resolve: {
-    alias: [{ find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` }],
+    alias: [
+      { find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` },
+      { find: /^@pipeline\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/$2.ts` },
+    ],
   },
   test: {
     include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -11,7 +11,10 @@ const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   resolve: {
-    alias: [{ find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` }],
+    alias: [
+      { find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` },
+      { find: /^@pipeline\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/$2.ts` },
+    ],
   },
   test: {
     include: ['test/reliability/**/*.test.ts'],
