@@ -3,6 +3,8 @@
 # One image for every service; docker-compose.yml chooses the command per service:
 #   node apps/ingest/dist/main.js           the webhook ingest (port 3000)
 #   node apps/worker/dist/main.js           a worker (health and metrics on 9464)
+# The ingest and the worker run with the memory settings of packages/core/src/service-runtime.ts:
+# MALLOC_ARENA_MAX below, and the Node flags in their commands.
 #   node apps/stripe-emulator/dist/main.js  the local Stripe API emulator (port 12111)
 #   node apps/cli/dist/main.js migrate      the one-shot migration (and every other CLI command)
 # No secret is baked in: every setting comes from the environment at run time.
@@ -34,6 +36,7 @@ RUN npm run build
 # Production dependencies and compiled JavaScript only: no TypeScript sources, no dev tools.
 FROM node:24-slim AS production
 ENV NODE_ENV=production
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=manifests /app ./
 RUN npm ci --omit=dev && npm cache clean --force
@@ -49,4 +52,4 @@ COPY --from=build /app/apps/stripe-emulator/dist apps/stripe-emulator/dist
 COPY --from=build /app/apps/cli/dist apps/cli/dist
 USER node
 EXPOSE 3000 9464 12111
-CMD ["node", "apps/ingest/dist/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=25", "apps/ingest/dist/main.js"]

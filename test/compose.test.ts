@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { serviceEnvironment, serviceNodeFlags } from '@pipeline/core';
 import { repoRoot } from '@pipeline/testkit';
 import { databaseSettings, loadConfig as loadCliConfig } from '../apps/cli/src/config.ts';
 import { loadConfig as loadIngestConfig } from '../apps/ingest/src/config.ts';
@@ -152,7 +153,8 @@ describe('docker-compose.yml', () => {
       const { command = [], build, image } = service(name);
       expect(build, name).toBeDefined();
       expect(image, name).toBe('stripe-webhook-pipeline:local');
-      const entry = command[1] ?? '';
+      // Node flags, if any, come before the script.
+      const entry = command.slice(1).find((arg) => !arg.startsWith('--')) ?? '';
       expect(command[0], name).toBe('node');
       const app = /^(apps\/[a-z-]+)\/dist\/main\.js$/.exec(entry)?.[1];
       expect(app, `${name} runs ${entry}`).toBeDefined();
@@ -164,10 +166,20 @@ describe('docker-compose.yml', () => {
       expect(production, `${app ?? ''}/dist in the production stage`).toContain(`COPY --from=build /app/${app ?? ''}/dist ${app ?? ''}/dist`);
     }
   });
+
+  it.each(['ingest', 'worker'])('starts the %s with the service runtime flags', (name) => {
+    expect(service(name).command).toEqual(['node', ...serviceNodeFlags, `apps/${name}/dist/main.js`]);
+  });
 });
 
 describe('Dockerfile', () => {
   const stages = dockerStages();
+
+  it('runs the production stage with the service runtime environment, and the ingest with its flags by default', () => {
+    const production = stages.get('production') ?? [];
+    for (const [variable, value] of Object.entries(serviceEnvironment)) expect(production).toContain(`ENV ${variable}=${value}`);
+    expect(production).toContain(`CMD ${JSON.stringify(['node', ...serviceNodeFlags, 'apps/ingest/dist/main.js']).replaceAll(',', ', ')}`);
+  });
 
   it('builds in one stage and runs in a production stage without sources or dev tools', () => {
     const build = stages.get('build') ?? [];

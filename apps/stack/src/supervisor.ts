@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { styleText } from 'node:util';
+import { serviceEnvironment, serviceNodeFlags } from '@pipeline/core';
 
 /** One app to run as a child process. */
 export interface ChildSpec {
@@ -88,9 +89,10 @@ export function createSupervisor(options: SupervisorOptions) {
     /** Spawns the child and resolves when it logs `listening`; rejects if it exits or stays silent first. */
     start(spec: ChildSpec): Promise<StartedChild> {
       if (stopping) return Promise.reject(new Error(`not starting ${spec.name}: the stack is stopping`));
-      const child = spawn(process.execPath, ['--conditions=source', spec.entry], {
+      // The production memory settings, so the local stack behaves like a deployment.
+      const child = spawn(process.execPath, [...serviceNodeFlags, '--conditions=source', spec.entry], {
         cwd: options.cwd,
-        env: spec.env,
+        env: { ...serviceEnvironment, ...spec.env },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });

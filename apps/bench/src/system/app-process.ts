@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { serviceEnvironment, serviceNodeFlags } from '@pipeline/core';
 import { sleep } from '@pipeline/testkit';
 
 /** A server under test running as a child process. */
@@ -55,9 +56,10 @@ async function answers200(url: string): Promise<boolean> {
  * time (a full pipe would stall it) and kept, truncated, for error messages.
  */
 export async function startAppProcess(options: StartAppOptions): Promise<AppProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+  // Every server, product or baseline, runs with the production memory settings.
+  const child: ChildProcess = spawn(process.execPath, [...serviceNodeFlags, ...(options.nodeArgs ?? []), options.script], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...serviceEnvironment, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
