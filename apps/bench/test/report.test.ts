@@ -157,6 +157,15 @@ describe('CPU cost', () => {
   });
 });
 
+describe('target notes', () => {
+  it('bounds a ratio by what the rest of the run costs, as if the process under test were free', () => {
+    const note = evaluateTargets(fixture()).find((t) => t.id === 'ingest-vs-express')?.note;
+    // The ingest's run: 0.3 + 0.2 + 0.3 cores besides the ingest at 6,000 req/s = 133 µs per
+    // request, so 15,000 req/s at most on 2 cores; Express projects 2 cores ÷ 900 µs = 2,222.
+    expect(note).toContain('ceiling with the ingest itself free (the rest alone, 133 µs per request): 6.75×');
+  });
+});
+
 describe('measurement helpers', () => {
   it('takes exact nearest-rank percentiles', () => {
     const summary = summarizeLatencies(Array.from({ length: 1_000 }, (_, i) => i + 1).reverse());
