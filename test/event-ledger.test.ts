@@ -24,6 +24,13 @@ async function outcomeOf(id: string): Promise<string | undefined> {
   return rows[0]?.outcome;
 }
 
+async function waitingForAdvisoryLock(): Promise<number> {
+  const { rows } = await db.pool.query<{ waiting: number }>(
+    "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+  );
+  return rows[0]?.waiting ?? 0;
+}
+
 describe('withEventTransaction', () => {
   it('runs the work once: a second run of a processed event answers duplicate without running it', async () => {
     const event = ledgerEvent();
@@ -72,12 +79,13 @@ describe('withEventTransaction', () => {
       return 'first';
     });
     // The first holds the lock once its work started.
-    await expect.poll(() => order.length).toBe(1);
+    await expect.poll(() => order.length, { timeout: 10_000 }).toBe(1);
     const second = withEventTransaction(db.pool, event.id, () => {
       order.push('second runs');
       return Promise.resolve('second');
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The second is queued on the advisory lock, not merely late.
+    await expect.poll(() => waitingForAdvisoryLock(), { timeout: 10_000 }).toBe(1);
     expect(order).toEqual(['first runs']);
     release();
     expect(await Promise.all([first, second])).toEqual(['first', 'duplicate']);

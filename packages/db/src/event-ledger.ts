@@ -23,16 +23,21 @@ export interface LedgerEvent {
  *
  * BEGIN, the lock and the read of the outcome go to PostgreSQL as one simple-protocol
  * query, one round trip instead of three: round trips are most of what a worker spends per
- * event. They are three statements, not one, because in READ COMMITTED each statement reads
- * a fresh snapshot: the read is taken after the lock is granted, so it sees the row that
- * the previous holder committed. The simple protocol takes no parameters, so the id is
- * escaped as a literal (the worker's ids are `evt_` and word characters anyway).
+ * event. They are three statements, not one, because under READ COMMITTED each statement
+ * reads a fresh snapshot: the read is taken after the lock is granted, so it sees the row
+ * that the previous holder committed. The isolation level is therefore set explicitly, not
+ * left to the server's default: under REPEATABLE READ the snapshot would predate the wait.
+ * The simple protocol takes no parameters, so the id is escaped as a literal (the worker's
+ * ids are `evt_` and word characters anyway).
  */
 export async function withEventTransaction<T>(pool: Pool, eventId: string, work: (db: PoolClient) => Promise<T>): Promise<T | 'duplicate'> {
   return withTransaction(
     pool,
-    async (db, [, , read]) => {
-      const outcome = (read?.rows[0] as { outcome: Outcome } | undefined)?.outcome;
+    async (db, opened) => {
+      // Anything but the three results expected would read as "not processed yet".
+      const read = opened[2];
+      if (opened.length !== 3 || read?.command !== 'SELECT') throw new Error(`unexpected answer to the event's opening: ${opened.map((result) => result.command).join(', ')}`);
+      const outcome = (read.rows[0] as { outcome: Outcome } | undefined)?.outcome;
       if (outcome !== undefined && finalOutcomes.includes(outcome)) return 'duplicate';
       return work(db);
     },
@@ -42,7 +47,7 @@ export async function withEventTransaction<T>(pool: Pool, eventId: string, work:
 
 function openingFor(eventId: string): string {
   const id = pg.escapeLiteral(eventId);
-  return `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${id}, 0)); SELECT outcome FROM stripe_events WHERE id = ${id}`;
+  return `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(hashtextextended(${id}, 0)); SELECT outcome FROM stripe_events WHERE id = ${id}`;
 }
 
 const upsert = `
