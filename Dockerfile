@@ -3,10 +3,10 @@
 # One image for every service; docker-compose.yml chooses the command per service:
 #   node apps/ingest/dist/main.js           the webhook ingest (port 3000)
 #   node apps/worker/dist/main.js           a worker (health and metrics on 9464)
-# The ingest and the worker run with the memory settings of packages/core/src/service-runtime.ts:
-# MALLOC_ARENA_MAX below, and the Node flags in their commands.
 #   node apps/stripe-emulator/dist/main.js  the local Stripe API emulator (port 12111)
 #   node apps/cli/dist/main.js migrate      the one-shot migration (and every other CLI command)
+# The ingest and the worker run with the memory settings of packages/core/src/service-runtime.ts:
+# MALLOC_ARENA_MAX below, and the Node flags in their commands.
 # No secret is baked in: every setting comes from the environment at run time.
 
 # The workspace manifests alone, so dependencies are reinstalled only when one changes.

@@ -18,7 +18,8 @@ describe('service runtime settings', () => {
   });
 
   it('this Node accepts every flag', async () => {
-    // An unknown or removed V8 flag makes node refuse to start: caught here, not in production.
+    // An unknown or removed V8 flag makes node refuse to start: caught here, on the Node the
+    // project runs on (engines: 24), before a release.
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [...serviceNodeFlags, '-e', 'process.stdout.write("started")'], {
       env: { ...process.env, ...serviceEnvironment },
     });
