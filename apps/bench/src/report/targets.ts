@@ -82,7 +82,8 @@ function scalingTarget(results: BenchResults): TargetResult {
  * much less than it moves rates: each side's own cost and the projected ratio on idle cores.
  * Then the ceiling: the ratio even a process under test that cost no CPU at all would reach,
  * with only what the rest of its run spends per unit (broker, database, load generator). A
- * target above that ceiling cannot be met on this machine by making our code faster.
+ * target above that ceiling cannot be met on this machine by making that process cheaper;
+ * only by making the rest spend less per unit (fewer statements, fewer messages, other cores).
  */
 function cpuNote(results: BenchResults, run: string, baseline: string): string | undefined {
   const costs = cpuCosts(results);
