@@ -4,7 +4,7 @@ import { RejectedRequestError } from '@pipeline/core';
 
 // The SDK's CommonJS build, not its ES modules: the ingest needs only its webhook helpers,
 // and the ES module build of the whole SDK costs about 11 MiB more resident memory (a bare
-// `require('stripe')` 65 MiB, `import('stripe')` 76 MiB, on Node 24), a twelfth of the
+// `require('stripe')` 65 MiB, `import('stripe')` 76 MiB, on Node 24), about 8% of the
 // ingest's memory budget. The rest of the ingest imports nothing that loads the other build.
 const Stripe = createRequire(import.meta.url)('stripe') as typeof StripeSdk;
 

@@ -6,8 +6,8 @@
  *
  * They bound resident memory under load at the same CPU per request. Measured with
  * `npm run bench -- --quick --only ingest`, ingest peak RSS at saturation: about 190 MiB
- * without them; 185 MiB with the young generation capped alone, or with glibc's arenas
- * capped alone; about 135 MiB with both; about 127 MiB with the slower heap growth as
+ * without them; 185–188 MiB with the young generation capped alone, or with glibc's
+ * arenas capped alone; about 135 MiB with both; about 127 MiB with the slower heap growth as
  * well (docs/benchmarks.md):
  *
  * - `--max-semi-space-size=4`: V8 lets the young generation grow to 64 MiB under a high
