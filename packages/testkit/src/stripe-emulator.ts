@@ -1,50 +1,8 @@
 import { join } from 'node:path';
+import type { EmulatorCall, FaultSpec } from '@pipeline/stripe-emulator/protocol';
 import { repoRoot, startApp, type RunningProcess } from './process.ts';
 
-/** One `/v1` request as the emulator saw it (`GET /_emulator/calls`). */
-export interface EmulatorCall {
-  method: string;
-  /** The path without its query string, e.g. `/v1/transfers`. */
-  path: string;
-  /** The decoded parameters: the query of a GET, the body of a POST (`metadata[a]=b` as `{ metadata: { a: 'b' } }`). */
-  params: Record<string, unknown>;
-  idempotencyKey: string | null;
-  /** The `Stripe-Account` header; null for the platform's own calls. */
-  account: string | null;
-  /** The status answered; 0 while the request is still being answered (e.g. hanging on a fault). */
-  status: number;
-  /** True when the answer was an idempotent replay of an earlier request. */
-  replayed: boolean;
-  /** True when an injected fault shaped the answer. */
-  faulted: boolean;
-  /** Arrival time, ISO 8601. */
-  at: string;
-  /** The `Request-Id` header of the answer. */
-  requestId: string;
-}
-
-/** A fault for the next matching `/v1` requests (`POST /_emulator/faults`). */
-export interface FaultSpec {
-  /** Status to answer with (500, 502, 503, 429, ...); default 500. Below 400 the request is only delayed, then answered normally. */
-  status?: number;
-  /** Hang this long before answering; default 0. Longer than the client's timeout gives a StripeConnectionError. */
-  delayMs?: number;
-  /** How many matching requests to fault; default: every one until `clearFaults`. */
-  count?: number;
-  /** Only requests whose path starts with this, e.g. `/v1/transfers`; default every `/v1` path. */
-  path?: string;
-  /** Only requests with this method; default any. */
-  method?: string;
-  /**
-   * Carry the request out (object created, idempotent answer kept) and only then fail the
-   * answer, as when Stripe acts but the response is lost; default false (no side effect).
-   */
-  afterEffect?: boolean;
-  /** Overrides of the error body; default Stripe's for the status. */
-  type?: 'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error';
-  code?: string;
-  message?: string;
-}
+export type { EmulatorCall, FaultSpec };
 
 /** A running Stripe API emulator process and its control API. */
 export interface StripeEmulator {
