@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import { databaseConfig, durationList, parseEnv, port, positiveInt, sharedConfig, urlWithScheme, type Env } from '@pipeline/core';
 
-const schema = z.object({
+/** True for a live-mode key (`sk_live_`/`rk_live_`), false for a test-mode one. */
+export function isLiveKey(key: string): boolean {
+  return /^(sk|rk)_live_/.test(key);
+}
+
+const fields = z.object({
   ...sharedConfig,
   ...databaseConfig,
   STRIPE_SECRET_KEY: z
     .string({ message: 'is required' })
     .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_... or rk_...)'),
-  /** Stripe's API by default; a local emulator in tests and the local stack. */
+  /**
+   * Optional cross-check of the key's mode, `live` or `test`: a worker holds one key, so its
+   * mode is the key's and `both` means nothing here (the ingest's `both` is another setting).
+   */
+  STRIPE_LIVEMODE: z.enum(['live', 'test'], { message: 'must be live or test for a worker (its mode is its key\'s)' }).optional(),
+  /** Stripe's API by default; a local emulator in tests and the local stack (never with a live key: see below). */
   STRIPE_API_BASE: urlWithScheme('http', 'https').default('https://api.stripe.com'),
   /** Per-request timeout for Stripe API calls. */
   STRIPE_API_TIMEOUT_MS: positiveInt.default(10_000),
@@ -34,6 +44,28 @@ const schema = z.object({
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
 });
+
+const schema = fields
+  .superRefine((config, ctx) => {
+    const live = isLiveKey(config.STRIPE_SECRET_KEY);
+    if (config.STRIPE_LIVEMODE !== undefined && (config.STRIPE_LIVEMODE === 'live') !== live) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STRIPE_LIVEMODE'],
+        message: `is ${config.STRIPE_LIVEMODE} but STRIPE_SECRET_KEY is a ${live ? 'live' : 'test'}-mode key`,
+      });
+    }
+    // A live key sent in clear text is a leaked key. This also keeps a live key off the local
+    // emulator, which is served over http (the compose file's default STRIPE_API_BASE).
+    if (live && new URL(config.STRIPE_API_BASE).protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', path: ['STRIPE_API_BASE'], message: 'must be an https URL when STRIPE_SECRET_KEY is a live-mode key' });
+    }
+  })
+  .transform((config) => ({
+    ...config,
+    /** The worker's Stripe mode, its key's: events of the other mode are recorded `ignored`. */
+    livemode: isLiveKey(config.STRIPE_SECRET_KEY),
+  }));
 
 export type WorkerConfig = z.output<typeof schema>;
 
