@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseConfig, parseEnv, port, positiveInt, secretList, sharedConfig, type Env } from '@pipeline/core';
+import { databaseConfig, isLiveStripeKey, parseEnv, port, positiveInt, secretList, sharedConfig, type Env } from '@pipeline/core';
 
 /** Obviously fake signing secrets, used when the variables are unset so `npm start` works on a fresh clone. */
 export const exampleSecrets = {
@@ -20,7 +20,7 @@ const schema = z
     STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_... or rk_...)')
-      .refine((key) => !/^(sk|rk)_live_/.test(key), {
+      .refine((key) => !isLiveStripeKey(key), {
         message: 'must be a test-mode key: the local stack sends the workers to its Stripe emulator, never to Stripe with a live key',
       })
       .default('sk_test_local_example'),

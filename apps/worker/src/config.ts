@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import { databaseConfig, durationList, parseEnv, port, positiveInt, sharedConfig, urlWithScheme, type Env } from '@pipeline/core';
-
-/** True for a live-mode key (`sk_live_`/`rk_live_`), false for a test-mode one. */
-export function isLiveKey(key: string): boolean {
-  return /^(sk|rk)_live_/.test(key);
-}
+import { databaseConfig, durationList, isLiveStripeKey, parseEnv, port, positiveInt, refuseLiveKeyOverHttp, sharedConfig, urlWithScheme, type Env } from '@pipeline/core';
 
 const fields = z.object({
   ...sharedConfig,
@@ -47,7 +42,7 @@ const fields = z.object({
 
 const schema = fields
   .superRefine((config, ctx) => {
-    const live = isLiveKey(config.STRIPE_SECRET_KEY);
+    const live = isLiveStripeKey(config.STRIPE_SECRET_KEY);
     if (config.STRIPE_LIVEMODE !== undefined && (config.STRIPE_LIVEMODE === 'live') !== live) {
       ctx.addIssue({
         code: 'custom',
@@ -55,16 +50,13 @@ const schema = fields
         message: `is ${config.STRIPE_LIVEMODE} but STRIPE_SECRET_KEY is a ${live ? 'live' : 'test'}-mode key`,
       });
     }
-    // A live key sent in clear text is a leaked key. This also keeps a live key off the local
-    // emulator, which is served over http (the compose file's default STRIPE_API_BASE).
-    if (live && new URL(config.STRIPE_API_BASE).protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', path: ['STRIPE_API_BASE'], message: 'must be an https URL when STRIPE_SECRET_KEY is a live-mode key' });
-    }
+    // Also keeps a live key off the compose file's default STRIPE_API_BASE, the emulator.
+    refuseLiveKeyOverHttp(config, ctx);
   })
   .transform((config) => ({
     ...config,
     /** The worker's Stripe mode, its key's: events of the other mode are recorded `ignored`. */
-    livemode: isLiveKey(config.STRIPE_SECRET_KEY),
+    livemode: isLiveStripeKey(config.STRIPE_SECRET_KEY),
   }));
 
 export type WorkerConfig = z.output<typeof schema>;
