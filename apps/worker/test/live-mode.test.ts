@@ -125,3 +125,34 @@ describe('a live-mode worker', () => {
     expect(rows).toEqual([{ livemode: true }]);
   });
 });
+
+describe('a test-mode worker', () => {
+  let testBroker: TestBroker;
+  let testDb: TestDatabase;
+  let testWorker: Worker;
+
+  beforeAll(async () => {
+    [testBroker, testDb] = await Promise.all([createTestBroker(services.rabbitmqUrl), createTestDatabase(services.databaseUrl, services.templateDatabase)]);
+    testWorker = await startWorker(loadConfig({ ...env, DATABASE_URL: testDb.url, TOPOLOGY_PREFIX: testBroker.prefix }), logger);
+    await waitFor(() => testWorker.consumer.ready, { what: 'the test-mode worker to consume' });
+  });
+
+  afterAll(async () => {
+    await testWorker.stop();
+    await Promise.all([testBroker.cleanup([300, 600]), testDb.drop()]);
+  });
+
+  it('records a live-mode event as ignored with the reason, and runs nothing', async () => {
+    const event = buildEvent({ type: 'customer.subscription.created', livemode: true });
+    await publishEvent(testBroker, event);
+    const record = await waitFor(async () => {
+      const { rows } = await testDb.pool.query<{ outcome: string; effects: unknown }>('SELECT outcome, effects FROM stripe_events WHERE id = $1', [event.id]);
+      return rows[0];
+    }, { what: 'the live event to be recorded' });
+    expect(record).toEqual({ outcome: 'ignored', effects: { reason: "livemode mismatch: a live-mode event, and this worker's key is test-mode" } });
+    const { rows } = await testDb.pool.query('SELECT 1 FROM subscriptions WHERE id = $1', [(event.data.object as { id: string }).id]);
+    expect(rows).toEqual([]);
+    const { rows: mode } = await testDb.pool.query<{ livemode: boolean }>('SELECT livemode FROM deployment');
+    expect(mode).toEqual([{ livemode: false }]);
+  });
+});
