@@ -135,6 +135,13 @@ describe('docker-compose.yml', () => {
     expect(new URL(config.DATABASE_URL).host).toBe('postgres:5432');
   });
 
+  it('refuses to start the worker with a live key and the default STRIPE_API_BASE, the emulator over http', () => {
+    expect(() => loadWorkerConfig({ ...environmentOf('worker'), STRIPE_SECRET_KEY: 'sk_live_compose_example' })).toThrow(
+      /STRIPE_API_BASE must be an https URL when STRIPE_SECRET_KEY is a live-mode key/,
+    );
+    expect(loadWorkerConfig({ ...environmentOf('worker'), STRIPE_SECRET_KEY: 'sk_live_compose_example', STRIPE_API_BASE: '' }).STRIPE_API_BASE).toBe('https://api.stripe.com');
+  });
+
   it('gives the migration the database the workers use', () => {
     const config = loadCliConfig(databaseSettings, environmentOf('migrate'));
     expect(config.DATABASE_URL).toBe(loadWorkerConfig(environmentOf('worker')).DATABASE_URL);

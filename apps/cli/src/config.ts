@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseConfig, logLevel, parseEnv, secretList, sharedConfig, urlWithScheme, type Env } from '@pipeline/core';
+import { databaseConfig, logLevel, parseEnv, refuseLiveKeyOverHttp, secretList, sharedConfig, urlWithScheme, type Env } from '@pipeline/core';
 
 /**
  * The variables each command may need, grouped. A command asks only for the groups it
@@ -29,7 +29,7 @@ export const stripeApiSettings = {
   STRIPE_SECRET_KEY: z
     .string({ message: 'is required' })
     .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_... or rk_...)'),
-  /** Stripe's API by default; the local emulator in tests and the local stack. */
+  /** Stripe's API by default; the local emulator in tests and the local stack (never with a live key). */
   STRIPE_API_BASE: urlWithScheme('http', 'https').default('https://api.stripe.com'),
 };
 
@@ -38,5 +38,6 @@ export const stripeApiSettings = {
  * throws a ConfigError naming each bad or missing one, never its value.
  */
 export function loadConfig<S extends z.ZodRawShape>(settings: S, env: Env): z.output<z.ZodObject<S>> {
-  return parseEnv(z.object(settings), env);
+  // Only bites when the settings hold both STRIPE_SECRET_KEY and STRIPE_API_BASE.
+  return parseEnv(z.object(settings).superRefine(refuseLiveKeyOverHttp), env);
 }

@@ -30,6 +30,12 @@ describe('loadConfig', () => {
     expect(load).not.toThrow(/pk_test_x/);
   });
 
+  it('refuses a live-mode key, since the stack sends the workers to its emulator over http', () => {
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_live_local_example' })).toThrow(/STRIPE_SECRET_KEY must be a test-mode key/);
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: 'rk_live_local_example' })).toThrow(/STRIPE_SECRET_KEY must be a test-mode key/);
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'rk_test_local_example' }).STRIPE_SECRET_KEY).toBe('rk_test_local_example');
+  });
+
   it('refuses worker ports that would run past 65535', () => {
     expect(() => loadConfig({ WORKER_METRICS_PORT: '65535', WORKERS: '2' })).toThrow(/WORKER_METRICS_PORT leaves no port for the last worker/);
     expect(loadConfig({ WORKER_METRICS_PORT: '0', WORKERS: '8' }).WORKER_METRICS_PORT).toBe(0);

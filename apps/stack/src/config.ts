@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseConfig, parseEnv, port, positiveInt, secretList, sharedConfig, type Env } from '@pipeline/core';
+import { databaseConfig, isLiveStripeKey, parseEnv, port, positiveInt, secretList, sharedConfig, type Env } from '@pipeline/core';
 
 /** Obviously fake signing secrets, used when the variables are unset so `npm start` works on a fresh clone. */
 export const exampleSecrets = {
@@ -13,10 +13,16 @@ const schema = z
     ...databaseConfig,
     STRIPE_WEBHOOK_SECRET_PLATFORM: secretList.optional(),
     STRIPE_WEBHOOK_SECRET_CONNECT: secretList.optional(),
-    /** The workers' API key; the local emulator accepts any well-formed test key. */
+    /**
+     * The workers' API key; the local emulator accepts any well-formed test key. A live key
+     * is refused: the stack points every worker at its emulator, over http.
+     */
     STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_... or rk_...)')
+      .refine((key) => !isLiveStripeKey(key), {
+        message: 'must be a test-mode key: the local stack sends the workers to its Stripe emulator, never to Stripe with a live key',
+      })
       .default('sk_test_local_example'),
     /** 0 here and in the other ports: any free port, read back from the app's `listening` line. */
     INGEST_PORT: port.default(3000),

@@ -157,7 +157,8 @@ export function installStripeApi(scope: FastifyInstance, deps: StripeApiDeps): S
     // Stripe keys only POSTs; GET and DELETE are idempotent by nature.
     if (request.method !== 'POST' || key === null) return execute(handler, context, slowFault, signal);
 
-    const scopedKey = `${call.account ?? 'platform'} ${key}`;
+    // Test and live mode are separate worlds at Stripe: a key used in one is unknown in the other.
+    const scopedKey = `${livemode ? 'live' : 'test'} ${call.account ?? 'platform'} ${key}`;
     const fingerprint = canonicalJson([request.method, call.path, call.params]);
     for (;;) {
       const claim = deps.idempotency.begin(scopedKey, fingerprint);

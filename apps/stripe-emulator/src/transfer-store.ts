@@ -41,12 +41,15 @@ export interface TransferFilter {
   created?: CreatedRange | undefined;
 }
 
-/** Transfers, each owned by the account that created it (null: the platform). */
+/**
+ * Transfers, each owned by the account that created it (null: the platform) and seen only
+ * in its own mode: Stripe's objects of one mode are not accessible to the other mode's keys.
+ */
 export interface TransferStore {
   create(input: TransferInput, account: string | null): Transfer;
-  get(id: string, account: string | null): Transfer | undefined;
+  get(id: string, account: string | null, livemode: boolean): Transfer | undefined;
   /** Newest first, as Stripe lists them. */
-  list(filter: TransferFilter, account: string | null): Transfer[];
+  list(filter: TransferFilter, account: string | null, livemode: boolean): Transfer[];
   clear(): void;
 }
 
@@ -78,15 +81,16 @@ export function createTransferStore(now: () => number = Date.now): TransferStore
       transfers.push({ transfer, account });
       return transfer;
     },
-    get(id, account) {
-      return transfers.find((entry) => entry.transfer.id === id && entry.account === account)?.transfer;
+    get(id, account, livemode) {
+      return transfers.find((entry) => entry.transfer.id === id && entry.account === account && entry.transfer.livemode === livemode)?.transfer;
     },
-    list(filter, account) {
+    list(filter, account, livemode) {
       // Pushed in creation order, so reversing gives newest first even within one second.
       return transfers
         .filter(
           ({ transfer, account: owner }) =>
             owner === account &&
+            transfer.livemode === livemode &&
             (filter.destination === undefined || transfer.destination === filter.destination) &&
             (filter.transferGroup === undefined || transfer.transfer_group === filter.transferGroup) &&
             inCreatedRange(transfer.created, filter.created),

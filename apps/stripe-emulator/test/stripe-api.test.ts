@@ -80,6 +80,20 @@ describe('transfers', () => {
     expect(onAccount.id).not.toBe(onPlatform.id);
   });
 
+  it("keeps test and live mode apart: each key sees only its own mode's transfers and idempotency keys", async () => {
+    const test = client();
+    const live = client({ apiKey: 'sk_live_fake_emulator_example' });
+    const params = transferParams();
+    const inTest = await test.transfers.create(params, { idempotencyKey: 'key-modes' });
+    const inLive = await live.transfers.create(params, { idempotencyKey: 'key-modes' });
+    expect(inLive.id).not.toBe(inTest.id);
+    expect([inTest.livemode, inLive.livemode]).toEqual([false, true]);
+    expect((await test.transfers.list({ transfer_group: params.transfer_group })).data.map((transfer) => transfer.id)).toEqual([inTest.id]);
+    expect((await live.transfers.list({ transfer_group: params.transfer_group })).data.map((transfer) => transfer.id)).toEqual([inLive.id]);
+    const err = await failureOf(live.transfers.retrieve(inTest.id));
+    expect(err.statusCode).toBe(404);
+  });
+
   it('creates one transfer for concurrent requests with the same key', async () => {
     const stripe = client();
     const params = transferParams();

@@ -1,13 +1,18 @@
 import { z } from 'zod';
-import { databaseConfig, durationList, parseEnv, port, positiveInt, sharedConfig, urlWithScheme, type Env } from '@pipeline/core';
+import { databaseConfig, durationList, isLiveStripeKey, parseEnv, port, positiveInt, refuseLiveKeyOverHttp, sharedConfig, urlWithScheme, type Env } from '@pipeline/core';
 
-const schema = z.object({
+const fields = z.object({
   ...sharedConfig,
   ...databaseConfig,
   STRIPE_SECRET_KEY: z
     .string({ message: 'is required' })
     .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_... or rk_...)'),
-  /** Stripe's API by default; a local emulator in tests and the local stack. */
+  /**
+   * Optional cross-check of the key's mode, `live` or `test`: a worker holds one key, so its
+   * mode is the key's and `both` means nothing here (the ingest's `both` is another setting).
+   */
+  STRIPE_LIVEMODE: z.enum(['live', 'test'], { message: 'must be live or test for a worker (its mode is its key\'s)' }).optional(),
+  /** Stripe's API by default; a local emulator in tests and the local stack (never with a live key: see below). */
   STRIPE_API_BASE: urlWithScheme('http', 'https').default('https://api.stripe.com'),
   /** Per-request timeout for Stripe API calls. */
   STRIPE_API_TIMEOUT_MS: positiveInt.default(10_000),
@@ -34,6 +39,25 @@ const schema = z.object({
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
 });
+
+const schema = fields
+  .superRefine((config, ctx) => {
+    const live = isLiveStripeKey(config.STRIPE_SECRET_KEY);
+    if (config.STRIPE_LIVEMODE !== undefined && (config.STRIPE_LIVEMODE === 'live') !== live) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STRIPE_LIVEMODE'],
+        message: `is ${config.STRIPE_LIVEMODE} but STRIPE_SECRET_KEY is a ${live ? 'live' : 'test'}-mode key`,
+      });
+    }
+    // Also keeps a live key off the compose file's default STRIPE_API_BASE, the emulator.
+    refuseLiveKeyOverHttp(config, ctx);
+  })
+  .transform((config) => ({
+    ...config,
+    /** The worker's Stripe mode, its key's: events of the other mode are recorded `ignored`. */
+    livemode: isLiveStripeKey(config.STRIPE_SECRET_KEY),
+  }));
 
 export type WorkerConfig = z.output<typeof schema>;
 

@@ -21,5 +21,17 @@ onShutdown(
   },
   config.SHUTDOWN_TIMEOUT_MS + 5_000,
 );
-running.worker = await startWorker(config, logger);
-logger.info({ url: running.worker.url }, 'listening');
+try {
+  running.worker = await startWorker(config, logger);
+} catch (err: unknown) {
+  // A key of the other mode than the database's: one line, like a bad variable.
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`worker: ${err.message}\n`);
+  process.exit(1);
+}
+const mode = config.livemode ? 'live' : 'test';
+logger.info({ url: running.worker.url, mode, stripeApiBase: config.STRIPE_API_BASE }, 'listening');
+// Said out loud: a real key pointed at the local emulator would "pay" hosts nobody pays.
+if (new URL(config.STRIPE_API_BASE).hostname !== 'api.stripe.com') {
+  logger.warn({ stripeApiBase: config.STRIPE_API_BASE, mode }, "calling a Stripe API that is not Stripe's own (an emulator?)");
+}

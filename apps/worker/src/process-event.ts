@@ -11,14 +11,27 @@ export interface ProcessEventDeps {
   readonly stripe: Stripe;
   readonly commands: ReadonlyMap<string, Command>;
   readonly platformFeePercent: number;
+  /** The worker's Stripe mode (its key's); events of the other mode run nothing. */
+  readonly livemode: boolean;
   /** Observes each command run (for the duration histogram). */
   readonly onCommandRun?: (command: Command, seconds: number) => void;
 }
 
-/** The command for an event, or undefined when the pipeline has nothing to do with it. */
-function commandFor(commands: ReadonlyMap<string, Command>, event: WorkerEvent): Command | undefined {
+const modeName = (livemode: boolean): string => (livemode ? 'live' : 'test');
+
+/**
+ * The command an event runs, or why it runs none. Stripe sends test-mode events of
+ * live-connected accounts to the live Connect endpoint, with the same `acct_` id in both
+ * modes: acting on one would change live hosts and spend the live key, so the mode is
+ * checked first.
+ */
+function commandOrReason(commands: ReadonlyMap<string, Command>, event: WorkerEvent, livemode: boolean): { command: Command } | { reason: string } {
+  if (event.livemode !== livemode) {
+    return { reason: `livemode mismatch: a ${modeName(event.livemode)}-mode event, and this worker's key is ${modeName(livemode)}-mode` };
+  }
   const command = commands.get(event.type);
-  return command?.endpoint === event.endpoint ? command : undefined;
+  if (command?.endpoint !== event.endpoint) return { reason: `no command for ${event.endpoint} events of type ${event.type}` };
+  return { command };
 }
 
 /**
@@ -31,11 +44,14 @@ export function makeProcessEvent(deps: ProcessEventDeps) {
   return async function processEvent(event: WorkerEvent, logger: Logger): Promise<{ outcome: ProcessOutcome; effects?: unknown }> {
     const result = await withEventTransaction(deps.pool, event.id, async (db) => {
       const attempts = event.failedAttempts + 1;
-      const command = commandFor(deps.commands, event);
-      if (command === undefined) {
-        await recordOutcome(db, event, 'ignored', attempts, undefined);
-        return { outcome: 'ignored' as const };
+      const decision = commandOrReason(deps.commands, event, deps.livemode);
+      if ('reason' in decision) {
+        // Stored, so that `events show` explains every `ignored`.
+        const effects = { reason: decision.reason };
+        await recordOutcome(db, event, 'ignored', attempts, effects);
+        return { outcome: 'ignored' as const, effects };
       }
+      const { command } = decision;
       const started = process.hrtime.bigint();
       const done = await command.run(event.payload, {
         db,

@@ -5,6 +5,7 @@ import { createStripeClient } from '@pipeline/stripe-events';
 import type { Command } from './commands/command.ts';
 import { commandRegistry } from './commands/registry.ts';
 import type { WorkerConfig } from './config.ts';
+import { ensureDatabaseMode } from './database-mode.ts';
 import { startEventConsumer, type EventConsumer } from './consumer.ts';
 import { makeHandleDelivery } from './handle-delivery.ts';
 import { buildHealthServer } from './health-server.ts';
@@ -33,6 +34,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
       logger.warn({ err }, 'idle database connection failed');
     },
   });
+  // Before consuming anything: a worker of the other mode must not touch this database.
+  try {
+    await ensureDatabaseMode(pool, config.livemode);
+  } catch (err: unknown) {
+    await pool.end();
+    throw err;
+  }
   const stripe = createStripeClient({
     apiKey: config.STRIPE_SECRET_KEY,
     apiBase: config.STRIPE_API_BASE,
@@ -46,6 +54,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
     stripe,
     commands,
     platformFeePercent: config.PLATFORM_FEE_PERCENT,
+    livemode: config.livemode,
     onCommandRun: (command, seconds) => {
       metrics.commandDuration.observe({ command: command.name }, seconds);
     },

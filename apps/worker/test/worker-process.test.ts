@@ -95,4 +95,20 @@ describe('worker process', () => {
     expect(worker.output()).toMatch(/STRIPE_SECRET_KEY is required/);
     expect(worker.output()).not.toMatch(/\n\s+at /);
   });
+
+  it("refuses to start, in one line, with a key of the other mode than its database's", async () => {
+    // The database was claimed for test mode by the first worker. https, so the key passes
+    // the config check; nothing listens there, and the worker exits before any call.
+    const worker = startApp(entry, { ...env, STRIPE_SECRET_KEY: 'sk_live_fake_worker_key_example', STRIPE_API_BASE: 'https://127.0.0.1:9' });
+    expect(await worker.exited).toBe(1);
+    expect(worker.output()).toMatch(/^worker: STRIPE_SECRET_KEY is a live-mode key, but the database \(DATABASE_URL\) serves test mode since \S+: use a test-mode key, or a database of its own for live mode\n$/);
+    expect(worker.output()).not.toMatch(/sk_live_fake_worker_key_example/);
+  });
+
+  it("says at start which mode it runs in, and warns that the emulator is not Stripe's own API", async () => {
+    const worker = startWorkerProcess();
+    expect(await worker.waitForLog((line) => line.msg === 'listening')).toMatchObject({ mode: 'test', stripeApiBase: emulator.url });
+    expect(await worker.waitForLog((line) => line.level === 40)).toMatchObject({ msg: "calling a Stripe API that is not Stripe's own (an emulator?)", stripeApiBase: emulator.url });
+    expect(await worker.stop()).toBe(0);
+  });
 });

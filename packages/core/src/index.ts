@@ -3,3 +3,4 @@ export * from './config.ts';
 export * from './logger.ts';
 export * from './shutdown.ts';
 export * from './service-runtime.ts';
+export * from './stripe-key.ts';

@@ -39,12 +39,13 @@ export function registerTransferRoutes(scope: FastifyInstance, route: StripeRout
 
   scope.get(
     '/transfers',
-    route(({ params, account }) => {
+    route(({ params, account, livemode }) => {
       rejectUnknownParams(params, listParams);
       const page = readPageRequest(params);
       const items = transfers.list(
         { destination: optionalString(params, 'destination'), transferGroup: optionalString(params, 'transfer_group'), created: readCreatedRange(params) },
         account,
+        livemode,
       );
       return paginate(items, page, (transfer) => transfer.id, { url: '/v1/transfers', kind: 'transfer' });
     }),
@@ -52,10 +53,10 @@ export function registerTransferRoutes(scope: FastifyInstance, route: StripeRout
 
   scope.get(
     '/transfers/:id',
-    route(({ params, account, pathParams }) => {
+    route(({ params, account, livemode, pathParams }) => {
       rejectUnknownParams(params, []);
       const id = pathParams.id ?? '';
-      const transfer = transfers.get(id, account);
+      const transfer = transfers.get(id, account, livemode);
       if (transfer === undefined) throw resourceMissing('transfer', id);
       return transfer;
     }),
