@@ -23,3 +23,5 @@ onShutdown(
 );
 running.worker = await startWorker(config, logger);
 logger.info({ url: running.worker.url }, 'listening');
+// Consuming starts once the database answers; a start-up that fails for another reason ends the process.
+await running.worker.started;
