@@ -56,11 +56,13 @@ export function watchDatabase(options: DatabaseHealthOptions): DatabaseHealth {
     }
   }
 
+  const isStopped = (): boolean => stopped.signal.aborted;
+
   async function loop(): Promise<void> {
     let backoffMs = Math.min(250, intervalMs);
-    while (!stopped.signal.aborted) {
+    while (!isStopped()) {
       const answered = await ping();
-      if (stopped.signal.aborted) return;
+      if (isStopped()) return;
       if (answered && !up && everUp) logger.info({ database }, 'database answers again');
       if (answered && !everUp) logger.info({ database }, 'database answers');
       up = answered;

@@ -64,10 +64,11 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
   const health = buildHealthServer({ logger, registry: metrics.registry, checks });
   const url = await health.listen({ port: config.METRICS_PORT, host: config.METRICS_HOST });
 
-  let stopping = false;
+  // State read after awaits: an object, so the compiler does not narrow it to its first value.
+  const lifecycle = { stopping: false };
   const started = (async () => {
     await database.untilUp();
-    if (stopping) return;
+    if (lifecycle.stopping) return;
     consumer = await startEventConsumer({
       url: config.RABBITMQ_URL,
       names,
@@ -103,7 +104,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
     },
     started,
     async stop() {
-      stopping = true;
+      lifecycle.stopping = true;
       await database.stop();
       await started.catch(() => undefined);
       await consumer?.stop();
