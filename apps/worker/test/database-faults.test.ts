@@ -111,7 +111,7 @@ describe('database faults', () => {
       });
       await isLocked;
       const started = Date.now();
-      const waiter = withEventTransaction(pool, 'evt_held_by_another', async () => undefined);
+      const waiter = withEventTransaction(pool, 'evt_held_by_another', () => Promise.resolve());
       await expect(waiter).rejects.toBeInstanceOf(DatabaseLockTimeoutError);
       expect(Date.now() - started).toBeLessThan(2_000);
       release();
