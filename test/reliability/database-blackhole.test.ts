@@ -51,6 +51,7 @@ describe('database black hole', () => {
             context.fault('Stripe transfers: 600 ms each (transactions stay open meanwhile)');
             await waitFor(async () => (await stack.inFlight(doomed).catch(() => 0)) > 0, { timeoutMs: 5_000, intervalMs: 20 }).catch(() => undefined);
             const holding = await stack.inFlight(doomed).catch(() => -1);
+            if (holding <= 0) context.note(`${doomed.name} held no message when it vanished (machine too slow?): this run proves less than it should`);
             database.blackhole();
             broker.blackhole();
             context.fault(`${doomed.name} drops off the network holding ${holding} message(s): its database and broker links black-holed (sockets open, nothing passes)`);

@@ -49,7 +49,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
   const database = watchDatabase({ pool, url: config.DATABASE_URL, intervalMs: config.WORKER_DATABASE_CHECK_INTERVAL_MS, logger });
   let consumer: EventConsumer | undefined;
   const checks = () => ({ broker: consumer?.ready ?? false, database: database.up });
-  const metrics = createWorkerMetrics({ ready: () => consumer?.ready ?? false, inFlight: () => consumer?.inFlight ?? 0 });
+  const metrics = createWorkerMetrics({ ready: () => consumer?.ready ?? false, inFlight: () => consumer?.inFlight ?? 0, databaseUp: () => database.up });
   const processEvent = makeProcessEvent({
     pool,
     stripe,
