@@ -67,8 +67,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
   // State read after awaits: an object, so the compiler does not narrow it to its first value.
   const lifecycle = { stopping: false };
   const started = (async () => {
-    await database.untilUp();
-    if (lifecycle.stopping) return;
+    // untilUp rejects only when stop() was called first: a shutdown before the database
+    // answered is no failure of the start.
+    const answered = await database.untilUp().then(
+      () => true,
+      () => false,
+    );
+    if (!answered || lifecycle.stopping) return;
     consumer = await startEventConsumer({
       url: config.RABBITMQ_URL,
       names,
