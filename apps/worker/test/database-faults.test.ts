@@ -5,6 +5,7 @@ import { stripeId } from '@pipeline/stripe-events';
 import {
   createTestBroker,
   createTestDatabase,
+  startApp,
   startStripeEmulator,
   startTcpProxy,
   waitFor,
@@ -142,6 +143,25 @@ describe('database faults', () => {
     expect(await transfersOf(invoiceId)).toEqual([{ status: 'paid' }]);
     await waitFor(async () => (await readiness(worker)).status === 200, { what: 'the worker to be ready' });
     expect((await readiness(worker)).body).toEqual({ status: 'ready', broker: 'up', database: 'up' });
+  });
+
+  it('tells, in each failed attempt\'s log line, that the worker waits for its database, naming it without the password', async () => {
+    const proxy = await proxyTo(db.url);
+    proxy.pause();
+    const url = new URL(proxy.url(db.url));
+    url.username = 'pipeline';
+    url.password = 'not_a_real_password_example';
+    const worker = startApp('apps/worker/src/main.ts', { ...env, DATABASE_URL: url.toString(), LOG_LEVEL: 'info' });
+    cleanups.push(async () => {
+      await worker.stop('SIGKILL');
+    });
+    const line = await worker.waitForLog((entry) => entry.msg === 'database not answering (DATABASE_URL); not consuming until it does', 60_000);
+    expect(line.database).toBe(`${url.host}${url.pathname}`);
+    await worker.waitForLog((entry) => entry.msg === 'listening', 10_000);
+    expect(worker.output()).not.toContain('not_a_real_password_example');
+    expect(worker.output()).not.toContain('"msg":"consuming"');
+    // A shutdown while it waits is a clean one.
+    expect(await worker.stop('SIGTERM')).toBe(0);
   });
 
   it('retries through a database outage mid-run without parking, then processes the event once', async () => {
