@@ -42,7 +42,8 @@ export interface PipelineStack {
   startIngest(): Promise<void>;
   /** SIGKILL: no shutdown hook runs, in-flight requests see their connection reset. */
   killIngest(): Promise<void>;
-  startWorker(): Promise<WorkerProcess>;
+  /** Starts a worker; `envOverrides` (e.g. links of its own) replace the shared worker variables. */
+  startWorker(envOverrides?: Readonly<Record<string, string>>): Promise<WorkerProcess>;
   /** SIGKILLs a worker; returns how many messages it was handling at that moment (-1: unknown). */
   killWorker(worker: WorkerProcess): Promise<number>;
   /** Messages the worker is handling now, from its /metrics. */
@@ -162,15 +163,15 @@ export async function startPipelineStack(options: StartStackOptions): Promise<Pi
     );
   }
 
-  async function startWorker(): Promise<WorkerProcess> {
+  async function startWorker(envOverrides: Readonly<Record<string, string>> = {}): Promise<WorkerProcess> {
     workerCount += 1;
     const name = `worker#${workerCount}`;
-    const started = startApp('apps/worker/src/main.ts', workerEnv);
+    const started = startApp('apps/worker/src/main.ts', { ...workerEnv, ...envOverrides });
     everyProcess.push({ name, process: started });
     supervise(name, started, async () => {
       const index = workers.findIndex((worker) => worker.process === started);
       if (index >= 0) workers.splice(index, 1);
-      await startWorker();
+      await startWorker(envOverrides);
     });
     const listening = await started.waitForLog((line) => line.msg === 'listening', startTimeoutMs);
     const worker: WorkerProcess = { name, process: started, metricsUrl: `${String(listening.url)}/metrics` };

@@ -1,3 +1,4 @@
+import type { DatabaseTimeouts } from '@pipeline/core';
 import { createPool, type Pool } from '@pipeline/db';
 import { CliError } from './cli-error.ts';
 
@@ -9,10 +10,11 @@ export function databaseName(url: string): string {
 
 /**
  * A small pool for one command, checked with a first query so an unreachable database is
- * one clear error rather than a failure halfway through. The caller ends it.
+ * one clear error rather than a failure halfway through. The caller ends it. `timeouts`
+ * (the DATABASE_*_MS variables) default to the same bounds as the worker's.
  */
-export async function openDatabase(url: string): Promise<Pool> {
-  const pool = createPool({ url, max: 2, applicationName: 'stripe-pipeline-cli' });
+export async function openDatabase(url: string, timeouts?: DatabaseTimeouts): Promise<Pool> {
+  const pool = createPool({ url, max: 2, applicationName: 'stripe-pipeline-cli', ...(timeouts === undefined ? {} : { timeouts }) });
   try {
     await pool.query('SELECT 1');
     return pool;

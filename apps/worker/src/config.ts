@@ -38,6 +38,19 @@ const fields = z.object({
   /** Port of the worker's /healthz, /readyz and /metrics (0: any free port). */
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Time between the pings that readiness reads; a ping slower than this counts as down. */
+  WORKER_DATABASE_CHECK_INTERVAL_MS: positiveInt.default(5_000),
+}).superRefine((config, ctx) => {
+  // A command's transaction stays open across its Stripe calls: a session bound shorter than
+  // one call with the SDK's retries would end a healthy transaction mid-command.
+  const stripeCallMs = longestStripeCallMs(config.STRIPE_API_TIMEOUT_MS, config.STRIPE_MAX_NETWORK_RETRIES);
+  if (config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS <= stripeCallMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'],
+      message: `must be longer than one Stripe call with its retries (${stripeCallMs} ms from STRIPE_API_TIMEOUT_MS and STRIPE_MAX_NETWORK_RETRIES)`,
+    });
+  }
 });
 
 const schema = fields
@@ -58,6 +71,14 @@ const schema = fields
     /** The worker's Stripe mode, its key's: events of the other mode are recorded `ignored`. */
     livemode: isLiveStripeKey(config.STRIPE_SECRET_KEY),
   }));
+
+/** The SDK's longest wait between its own retries (stripe-node caps its backoff at 5 s). */
+const stripeMaxRetryDelayMs = 5_000;
+
+/** How long one Stripe call can take at most: every try times out, with the longest backoff between tries. */
+export function longestStripeCallMs(timeoutMs: number, maxNetworkRetries: number): number {
+  return timeoutMs * (1 + maxNetworkRetries) + stripeMaxRetryDelayMs * maxNetworkRetries;
+}
 
 export type WorkerConfig = z.output<typeof schema>;
 

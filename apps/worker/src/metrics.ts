@@ -17,7 +17,7 @@ export interface WorkerMetrics {
 }
 
 /** The worker's metrics on a registry of its own; `probe` feeds the gauges at scrape time. */
-export function createWorkerMetrics(probe: { ready: () => boolean; inFlight: () => number }): WorkerMetrics {
+export function createWorkerMetrics(probe: { ready: () => boolean; inFlight: () => number; databaseUp: () => boolean }): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -27,6 +27,14 @@ export function createWorkerMetrics(probe: { ready: () => boolean; inFlight: () 
     registers,
     collect() {
       this.set(probe.ready() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'worker_database_up',
+    help: '1 while the last database ping answered',
+    registers,
+    collect() {
+      this.set(probe.databaseUp() ? 1 : 0);
     },
   });
   new Gauge({

@@ -1,5 +1,5 @@
 import { topologyNames } from '@pipeline/broker';
-import type { Logger } from '@pipeline/core';
+import { databaseTimeoutsOf, type Logger } from '@pipeline/core';
 import { createPool, recordFailure } from '@pipeline/db';
 import { createStripeClient } from '@pipeline/stripe-events';
 import type { Command } from './commands/command.ts';
@@ -7,6 +7,7 @@ import { commandRegistry } from './commands/registry.ts';
 import type { WorkerConfig } from './config.ts';
 import { ensureDatabaseMode } from './database-mode.ts';
 import { startEventConsumer, type EventConsumer } from './consumer.ts';
+import { watchDatabase } from './database-health.ts';
 import { makeHandleDelivery } from './handle-delivery.ts';
 import { buildHealthServer } from './health-server.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -15,40 +16,41 @@ import { makeProcessEvent } from './process-event.ts';
 export interface Worker {
   /** Where /healthz, /readyz and /metrics answer. */
   readonly url: string;
+  /** The consumer; not ready (and holding no message) until the database answered. */
   readonly consumer: EventConsumer;
+  /** Resolves once the worker consumes (the database answered); rejects if that start failed. */
+  readonly started: Promise<void>;
   /** Stops consuming, finishes in-flight messages (commit, then ack), closes everything. */
   stop(): Promise<void>;
 }
 
 /**
- * Builds and starts one worker: a pool (one connection per prefetched message, plus one
- * for failure records), the Stripe client, the consumer and the health server.
- * `commands` defaults to the platform's registry.
+ * Builds and starts one worker: a pool (one connection per prefetched message, one for
+ * failure records, one for the database ping), the Stripe client, the health server, and,
+ * once the database answers a ping, the consumer: a worker that cannot reach its database
+ * takes no message (it would only fail it) and says so on /readyz. Resolves once the health
+ * server listens; `started` once it consumes. `commands` defaults to the platform's registry.
  */
 export async function startWorker(config: WorkerConfig, logger: Logger, commands: ReadonlyMap<string, Command> = commandRegistry): Promise<Worker> {
   const pool = createPool({
     url: config.DATABASE_URL,
-    max: config.WORKER_PREFETCH + 1,
+    max: config.WORKER_PREFETCH + 2,
     applicationName: 'stripe-pipeline-worker',
+    timeouts: databaseTimeoutsOf(config),
     onError: (err) => {
       logger.warn({ err }, 'idle database connection failed');
     },
   });
-  // Before consuming anything: a worker of the other mode must not touch this database.
-  try {
-    await ensureDatabaseMode(pool, config.livemode);
-  } catch (err: unknown) {
-    await pool.end();
-    throw err;
-  }
   const stripe = createStripeClient({
     apiKey: config.STRIPE_SECRET_KEY,
     apiBase: config.STRIPE_API_BASE,
     timeoutMs: config.STRIPE_API_TIMEOUT_MS,
     maxNetworkRetries: config.STRIPE_MAX_NETWORK_RETRIES,
   });
-  const probe = { ready: () => false, inFlight: () => 0 };
-  const metrics = createWorkerMetrics({ ready: () => probe.ready(), inFlight: () => probe.inFlight() });
+  const database = watchDatabase({ pool, url: config.DATABASE_URL, intervalMs: config.WORKER_DATABASE_CHECK_INTERVAL_MS, logger });
+  let consumer: EventConsumer | undefined;
+  const checks = () => ({ broker: consumer?.ready ?? false, database: database.up });
+  const metrics = createWorkerMetrics({ ready: () => consumer?.ready ?? false, inFlight: () => consumer?.inFlight ?? 0, databaseUp: () => database.up });
   const processEvent = makeProcessEvent({
     pool,
     stripe,
@@ -60,32 +62,63 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
     },
   });
   const names = topologyNames(config.TOPOLOGY_PREFIX);
-  const consumer = await startEventConsumer({
-    url: config.RABBITMQ_URL,
-    names,
-    retryDelaysMs: config.WORKER_RETRY_DELAYS,
-    prefetch: config.WORKER_PREFETCH,
-    logger,
-    drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    handle: makeHandleDelivery({
-      processEvent,
-      recordFailure: (event, outcome, attempts, error) => recordFailure(pool, event, outcome, attempts, error),
+
+  const health = buildHealthServer({ logger, registry: metrics.registry, checks });
+  const url = await health.listen({ port: config.METRICS_PORT, host: config.METRICS_HOST });
+
+  // State read after awaits: an object, so the compiler does not narrow it to its first value.
+  const lifecycle = { stopping: false };
+  const stopRequested = (): boolean => lifecycle.stopping;
+  const started = (async () => {
+    // untilUp rejects only when stop() was called first: a shutdown before the database
+    // answered is no failure of the start.
+    const answered = await database.untilUp().then(
+      () => true,
+      () => false,
+    );
+    if (!answered || lifecycle.stopping) return;
+    // Before consuming anything: a worker of the other mode must not touch this database.
+    await ensureDatabaseMode(pool, config.livemode);
+    if (stopRequested()) return;
+    consumer = await startEventConsumer({
+      url: config.RABBITMQ_URL,
       names,
       retryDelaysMs: config.WORKER_RETRY_DELAYS,
-      metrics,
+      prefetch: config.WORKER_PREFETCH,
       logger,
-    }),
-  });
-  probe.ready = () => consumer.ready;
-  probe.inFlight = () => consumer.inFlight;
+      drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      handle: makeHandleDelivery({
+        processEvent,
+        recordFailure: (event, outcome, attempts, error) => recordFailure(pool, event, outcome, attempts, error),
+        names,
+        retryDelaysMs: config.WORKER_RETRY_DELAYS,
+        metrics,
+        logger,
+      }),
+    });
+  })();
+  // Whoever awaits `started` sees its failure; a stop during start-up is no failure.
+  started.catch(() => undefined);
 
-  const health = buildHealthServer({ logger, registry: metrics.registry, ready: () => consumer.ready });
-  const url = await health.listen({ port: config.METRICS_PORT, host: config.METRICS_HOST });
   return {
     url,
-    consumer,
+    consumer: {
+      get ready() {
+        return consumer?.ready ?? false;
+      },
+      get inFlight() {
+        return consumer?.inFlight ?? 0;
+      },
+      stop: async () => {
+        await consumer?.stop();
+      },
+    },
+    started,
     async stop() {
-      await consumer.stop();
+      lifecycle.stopping = true;
+      await database.stop();
+      await started.catch(() => undefined);
+      await consumer?.stop();
       await health.close();
       await pool.end();
     },

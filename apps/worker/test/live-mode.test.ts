@@ -118,8 +118,12 @@ describe('a live-mode worker', () => {
   });
 
   it("refuses to start a test-mode worker on its database, naming STRIPE_SECRET_KEY and the database's mode", async () => {
-    const start = startWorker(loadConfig(env), logger);
+    const refused = await startWorker(loadConfig(env), logger);
+    // The health server answers at once; the claim comes once the database answered, before consuming.
+    const start = refused.started;
     await expect(start).rejects.toThrow(ConfigError);
+    await refused.stop();
+    expect(refused.consumer.ready).toBe(false);
     await expect(start).rejects.toThrow(/^STRIPE_SECRET_KEY is a test-mode key, but the database \(DATABASE_URL\) serves live mode since \S+: use a live-mode key/);
     const { rows } = await db.pool.query<{ livemode: boolean }>('SELECT livemode FROM deployment');
     expect(rows).toEqual([{ livemode: true }]);

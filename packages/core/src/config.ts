@@ -109,6 +109,52 @@ export const sharedConfig = {
   LOG_LEVEL: logLevel.default('info'),
 };
 
+/**
+ * Every bound on a wait for PostgreSQL, in milliseconds, with its default. docs/operations.md
+ * ("Bounded waits") says why each default is what it is; tests set them small.
+ */
+export const databaseTimeoutDefaults = {
+  /** Opening a connection (TCP, TLS, authentication). */
+  connectMs: 5_000,
+  /** Client side: a query's answer; what catches a server that stopped answering (a black-holed connection). */
+  queryMs: 20_000,
+  /** Server side `statement_timeout`: one statement's run. */
+  statementMs: 15_000,
+  /** Server side `lock_timeout`: a wait for any lock, advisory locks included. */
+  lockMs: 10_000,
+  /** Server side `idle_in_transaction_session_timeout`: frees the locks of a client that vanished mid-transaction. */
+  idleInTransactionMs: 60_000,
+  /** TCP keepalive probes start after this much silence on a connection. */
+  keepAliveInitialDelayMs: 10_000,
+} as const;
+
 export const databaseConfig = {
   DATABASE_URL: urlWithScheme('postgres', 'postgresql').default('postgres://postgres@127.0.0.1:5432/postgres'),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(databaseTimeoutDefaults.connectMs),
+  DATABASE_QUERY_TIMEOUT_MS: positiveInt.default(databaseTimeoutDefaults.queryMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(databaseTimeoutDefaults.statementMs),
+  DATABASE_LOCK_TIMEOUT_MS: positiveInt.default(databaseTimeoutDefaults.lockMs),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt.default(databaseTimeoutDefaults.idleInTransactionMs),
+  DATABASE_KEEPALIVE_INITIAL_DELAY_MS: positiveInt.default(databaseTimeoutDefaults.keepAliveInitialDelayMs),
 };
+
+/** The database bounds as `createPool` takes them, from a config parsed with `databaseConfig`. */
+export function databaseTimeoutsOf(config: {
+  DATABASE_CONNECT_TIMEOUT_MS: number;
+  DATABASE_QUERY_TIMEOUT_MS: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+  DATABASE_LOCK_TIMEOUT_MS: number;
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number;
+  DATABASE_KEEPALIVE_INITIAL_DELAY_MS: number;
+}): DatabaseTimeouts {
+  return {
+    connectMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    queryMs: config.DATABASE_QUERY_TIMEOUT_MS,
+    statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    lockMs: config.DATABASE_LOCK_TIMEOUT_MS,
+    idleInTransactionMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    keepAliveInitialDelayMs: config.DATABASE_KEEPALIVE_INITIAL_DELAY_MS,
+  };
+}
+
+export type DatabaseTimeouts = { readonly [K in keyof typeof databaseTimeoutDefaults]: number };

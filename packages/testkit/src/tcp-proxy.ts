@@ -13,6 +13,13 @@ export interface TcpProxy {
   cut(): void;
   /** The server is "down": open connections are destroyed and new ones reset until `resume()`. */
   pause(): void;
+  /**
+   * The network between client and server drops every packet, as when a host falls off the
+   * network: open connections stay open on both sides but nothing passes any more, and new
+   * connections are accepted but never reach the server. `resume()` ends it (and the
+   * connections it swallowed, whose streams lost bytes).
+   */
+  blackhole(): void;
   /** Accepts and forwards connections again. */
   resume(): void;
   /** Holds every chunk forwarded from now on for `ms` before passing it on (both directions, order kept); 0 removes the latency. */
@@ -28,24 +35,28 @@ export interface TcpProxyOptions {
 
 interface Link {
   readonly client: net.Socket;
-  readonly upstream: net.Socket;
+  /** Absent for a connection accepted while black-holed: it never reaches the server. */
+  readonly upstream: net.Socket | undefined;
+  /** Set once the link is black-holed: bytes read from either side are dropped. */
+  dropping: boolean;
 }
 
 /** Starts a proxy on 127.0.0.1 (a free port) that forwards every connection to `target`. */
 export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy> {
   const links = new Set<Link>();
   let paused = false;
+  let blackholed = false;
   let latencyMs = 0;
 
   function sever(link: Link): void {
     links.delete(link);
     // A reset rather than a FIN: the peer sees what a crashed server or a dropped route looks like.
     if (!link.client.destroyed) link.client.resetAndDestroy();
-    if (!link.upstream.destroyed) link.upstream.resetAndDestroy();
+    if (link.upstream !== undefined && !link.upstream.destroyed) link.upstream.resetAndDestroy();
   }
 
   /** Copies `from` to `to`, through a FIFO that holds chunks for the current latency. */
-  function forward(from: net.Socket, to: net.Socket): void {
+  function forward(link: Link, from: net.Socket, to: net.Socket): void {
     const queue: Array<{ at: number; chunk: Buffer }> = [];
     let timer: NodeJS.Timeout | undefined;
     let ended = false;
@@ -55,7 +66,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       const now = Date.now();
       while (queue.length > 0 && (queue[0]?.at ?? Infinity) <= now) {
         const head = queue.shift();
-        if (head !== undefined && !to.destroyed) to.write(head.chunk);
+        if (head !== undefined && !to.destroyed && !link.dropping) to.write(head.chunk);
       }
       const next = queue[0];
       if (next !== undefined) timer = setTimeout(flush, next.at - now);
@@ -63,6 +74,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     }
 
     from.on('data', (chunk: Buffer) => {
+      if (link.dropping) return;
       if (latencyMs === 0 && queue.length === 0) {
         if (!to.write(chunk)) {
           from.pause();
@@ -77,7 +89,8 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     });
     // A side that closes cleanly closes the other once what it sent has been passed on.
     function finish(): void {
-      if (ended) return;
+      // Behind a black hole a FIN is lost like any other packet.
+      if (ended || link.dropping) return;
       ended = true;
       if (queue.length === 0 && !to.destroyed) to.end();
     }
@@ -93,24 +106,35 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       client.resetAndDestroy();
       return;
     }
+    if (blackholed) {
+      // Accepted, then silence: what a connection to a host behind a black hole looks like
+      // once the SYN got through. Read and dropped so the client never sees back-pressure.
+      const swallowed: Link = { client, upstream: undefined, dropping: true };
+      links.add(swallowed);
+      client.on('data', () => undefined);
+      client.on('close', () => links.delete(swallowed));
+      return;
+    }
     client.pause();
     const upstream = net.connect({ host: options.target.host, port: options.target.port });
-    const link: Link = { client, upstream };
+    const link: Link = { client, upstream, dropping: false };
     links.add(link);
     upstream.on('error', () => {
-      sever(link);
+      if (!link.dropping) sever(link);
     });
     upstream.on('connect', () => {
       client.resume();
     });
     for (const side of [client, upstream]) {
       side.on('close', (hadError: boolean) => {
+        // Behind a black hole the other side learns nothing: it finds out by its own timeouts.
+        if (link.dropping) return;
         if (hadError) sever(link);
         else if (client.destroyed && upstream.destroyed) links.delete(link);
       });
     }
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(link, client, upstream);
+    forward(link, upstream, client);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -141,8 +165,16 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       paused = true;
       severAll();
     },
+    blackhole() {
+      blackholed = true;
+      for (const link of links) link.dropping = true;
+    },
     resume() {
       paused = false;
+      if (blackholed) {
+        blackholed = false;
+        for (const link of [...links]) if (link.dropping) sever(link);
+      }
     },
     delay(ms) {
       latencyMs = Math.max(0, ms);

@@ -1,3 +1,4 @@
+import { databaseTimeoutsOf } from '@pipeline/core';
 import { pruneEvents } from '@pipeline/db';
 import { CliError } from '../cli-error.ts';
 import { databaseSettings, loadConfig } from '../config.ts';
@@ -23,7 +24,7 @@ export async function runEventsPrune(io: CliIo, options: EventsPruneOptions): Pr
   }
   const config = loadConfig(databaseSettings, io.env);
   const cutoff = new Date(Date.now() - options.olderThan);
-  const pool = await openDatabase(config.DATABASE_URL);
+  const pool = await openDatabase(config.DATABASE_URL, databaseTimeoutsOf(config));
   try {
     const deleted = await pruneEvents(pool, cutoff);
     io.print(`pruned ${plural(deleted, 'event record')} last updated before ${cutoff.toISOString()}`);

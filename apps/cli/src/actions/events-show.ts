@@ -1,3 +1,4 @@
+import { databaseTimeoutsOf } from '@pipeline/core';
 import { findEvent } from '@pipeline/db';
 import { CliError } from '../cli-error.ts';
 import { databaseSettings, loadConfig } from '../config.ts';
@@ -13,7 +14,7 @@ export interface EventsShowOptions {
 /** Prints how the workers processed one event and, for an invoice, what its hosts are owed. */
 export async function runEventsShow(io: CliIo, id: string, options: EventsShowOptions): Promise<void> {
   const config = loadConfig(databaseSettings, io.env);
-  const pool = await openDatabase(config.DATABASE_URL);
+  const pool = await openDatabase(config.DATABASE_URL, databaseTimeoutsOf(config));
   try {
     const event = await findEvent(pool, id);
     if (event === undefined) throw new CliError('UNKNOWN_EVENT', `no event ${id} has been processed (no row in stripe_events)`);

@@ -1,3 +1,4 @@
+import { databaseTimeoutsOf } from '@pipeline/core';
 import type Stripe from 'stripe';
 import { createStripeClient, serializeEvent } from '@pipeline/stripe-events';
 import { CliError } from '../cli-error.ts';
@@ -58,7 +59,7 @@ export async function runReconcile(io: CliIo, options: ReconcileOptions): Promis
   } catch (err: unknown) {
     throw new CliError('STRIPE_API', `listing undelivered events from ${new URL(config.STRIPE_API_BASE).host} (STRIPE_API_BASE) failed`, { cause: err });
   }
-  const pool = await openDatabase(config.DATABASE_URL);
+  const pool = await openDatabase(config.DATABASE_URL, databaseTimeoutsOf(config));
   let finished: Set<string>;
   try {
     finished = await findFinished(pool, undelivered.events.map((event) => event.id));

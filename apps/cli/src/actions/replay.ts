@@ -1,3 +1,4 @@
+import { databaseTimeoutsOf } from '@pipeline/core';
 import { readFile } from 'node:fs/promises';
 import { CliError } from '../cli-error.ts';
 import { brokerSettings, databaseSettings, loadConfig } from '../config.ts';
@@ -26,7 +27,7 @@ interface Selection {
 async function finishedIds(io: CliIo, events: readonly EventToPublish[], force: boolean): Promise<Set<string>> {
   if (force) return new Set();
   const config = loadConfig(databaseSettings, io.env);
-  const pool = await openDatabase(config.DATABASE_URL);
+  const pool = await openDatabase(config.DATABASE_URL, databaseTimeoutsOf(config));
   try {
     return await findFinished(pool, events.map((event) => event.envelope.id));
   } finally {
