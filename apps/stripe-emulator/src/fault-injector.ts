@@ -17,6 +17,13 @@ export const faultSpecSchema = z.strictObject({
    * answer, as when Stripe acts but the response is lost; default false (no side effect).
    */
   afterEffect: z.boolean().default(false),
+  /**
+   * Keep the fault's answer under the request's idempotency key, replayed for that key as
+   * Stripe replays a saved error; default true for a 5xx (Stripe saves an endpoint's 500s),
+   * false otherwise (a 429 or a refusal comes before the endpoint runs). With `afterEffect`
+   * the request is carried out and the fault's answer, not the real one, is what the key keeps.
+   */
+  saved: z.boolean().optional(),
   /** Overrides of the error body's `type`, `code` and `message`; default Stripe's for the status. */
   type: z.enum(['api_error', 'card_error', 'idempotency_error', 'invalid_request_error']).optional(),
   code: z.string().optional(),
@@ -36,6 +43,7 @@ export interface Fault {
   path: string | null;
   method: string | null;
   afterEffect: boolean;
+  saved: boolean;
   type: z.output<typeof faultSpecSchema>['type'];
   code: string | undefined;
   message: string | undefined;
@@ -64,6 +72,7 @@ export function createFaultInjector(): FaultInjector {
         path: spec.path ?? null,
         method: spec.method?.toUpperCase() ?? null,
         afterEffect: spec.afterEffect,
+        saved: spec.saved ?? (spec.status >= 500 && !spec.afterEffect),
         type: spec.type,
         code: spec.code,
         message: spec.message,
