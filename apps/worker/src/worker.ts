@@ -6,6 +6,7 @@ import type { Command } from './commands/command.ts';
 import { commandRegistry } from './commands/registry.ts';
 import type { WorkerConfig } from './config.ts';
 import { startEventConsumer, type EventConsumer } from './consumer.ts';
+import { startReleaseSweep } from './funds/release-sweep.ts';
 import { makeHandleDelivery } from './handle-delivery.ts';
 import { buildHealthServer } from './health-server.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -21,13 +22,14 @@ export interface Worker {
 
 /**
  * Builds and starts one worker: a pool (one connection per prefetched message, plus one
- * for failure records), the Stripe client, the consumer and the health server.
+ * for failure records and one for the release sweep), the Stripe client, the consumer,
+ * the release sweep of held transfers and the health server.
  * `commands` defaults to the platform's registry.
  */
 export async function startWorker(config: WorkerConfig, logger: Logger, commands: ReadonlyMap<string, Command> = commandRegistry): Promise<Worker> {
   const pool = createPool({
     url: config.DATABASE_URL,
-    max: config.WORKER_PREFETCH + 1,
+    max: config.WORKER_PREFETCH + 2,
     applicationName: 'stripe-pipeline-worker',
     onError: (err) => {
       logger.warn({ err }, 'idle database connection failed');
@@ -70,13 +72,21 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
   probe.ready = () => consumer.ready;
   probe.inFlight = () => consumer.inFlight;
 
+  const sweep = startReleaseSweep({
+    pool,
+    stripe,
+    logger: logger.child({ component: 'release-sweep' }),
+    intervalMs: config.TRANSFER_SWEEP_INTERVAL_MS,
+    fundsRetryDelaysMs: config.TRANSFER_FUNDS_RETRY_DELAYS,
+    releaseRetryDelaysMs: config.TRANSFER_RELEASE_RETRY_DELAYS,
+  });
   const health = buildHealthServer({ logger, registry: metrics.registry, ready: () => consumer.ready });
   const url = await health.listen({ port: config.METRICS_PORT, host: config.METRICS_HOST });
   return {
     url,
     consumer,
     async stop() {
-      await consumer.stop();
+      await Promise.all([consumer.stop(), sweep.stop()]);
       await health.close();
       await pool.end();
     },
