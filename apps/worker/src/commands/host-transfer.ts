@@ -61,11 +61,17 @@ function isFullyReversed(transfer: Stripe.Transfer): boolean {
  * fully reversed, the key is spent: the list runs again and, when it still finds nothing
  * that pays the host, the next generation is used. A fresh error answer is thrown as is:
  * the next attempt lists first, and only then moves past the key. The generation is written
- * to the row in the caller's transaction before the create that uses it.
+ * to the row in the caller's transaction before the create that uses it, and left in
+ * `progress` for a caller that rolls that write back and records the failure instead.
  */
-export async function payHostTransfer(context: Pick<CommandContext, 'db' | 'stripe' | 'logger'>, transfer: UnpaidHostTransfer): Promise<string> {
+export async function payHostTransfer(
+  context: Pick<CommandContext, 'db' | 'stripe' | 'logger'>,
+  transfer: UnpaidHostTransfer,
+  progress: { generation: number } = { generation: transfer.keyGeneration },
+): Promise<string> {
   let generation = transfer.keyGeneration;
   for (let round = 0; round < maxGenerationsPerAttempt; round += 1) {
+    progress.generation = generation;
     const key = transferIdempotencyKey(transfer.invoiceId, transfer.hostAccountId, generation);
     if (generation !== transfer.keyGeneration) await setKeyGeneration(context.db, transfer.invoiceId, transfer.hostAccountId, generation, key);
     let outcome: { id: string; found: boolean } | 'key spent';

@@ -41,18 +41,22 @@ export async function setKeyGeneration(db: PoolClient, invoiceId: string, hostAc
 
 /**
  * Records a failed payment on a row that stays `held`: why, one more attempt, the error,
- * and when the release sweep may try again (`retryInMs` from now; 0: at its next round).
+ * when the release sweep may try again (`retryInMs` from now; 0: at its next round), and
+ * the key generation reached when given (host-transfer.ts names its key).
  */
 export async function recordTransferFailure(
   db: PoolClient,
-  failure: { invoiceId: string; hostAccountId: string; reason: 'awaiting_funds' | 'release_failed'; error: string; retryInMs: number },
+  failure: { invoiceId: string; hostAccountId: string; reason: 'awaiting_funds' | 'release_failed'; error: string; retryInMs: number; keyGeneration?: number },
 ): Promise<void> {
   await db.query(
     `UPDATE host_transfers
         SET status = 'held', hold_reason = $3, attempts = attempts + 1, last_error = $4,
-            next_attempt_at = now() + $5 * interval '1 millisecond'
+            next_attempt_at = now() + $5 * interval '1 millisecond',
+            key_generation = COALESCE($6, key_generation),
+            idempotency_key = CASE WHEN $6::integer IS NULL OR $6::integer = 0 THEN idempotency_key
+                                   ELSE 'transfer:' || invoice_id || ':' || host_account_id || ':g' || $6::integer END
       WHERE invoice_id = $1 AND host_account_id = $2`,
-    [failure.invoiceId, failure.hostAccountId, failure.reason, failure.error, failure.retryInMs],
+    [failure.invoiceId, failure.hostAccountId, failure.reason, failure.error, failure.retryInMs, failure.keyGeneration ?? null],
   );
 }
 
