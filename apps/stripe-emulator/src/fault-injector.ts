@@ -8,6 +8,8 @@ export const faultSpecSchema = z.strictObject({
   delayMs: z.int().min(0).max(600_000).default(0),
   /** How many matching requests to fault; default: every one until the faults are cleared. */
   count: z.int().positive().optional(),
+  /** Fault each matching request with this probability (0 to 1); default 1. A request left alone does not count. */
+  probability: z.number().min(0).max(1).optional(),
   /** Only requests whose path starts with this, e.g. `/v1/transfers`; default every `/v1` path. */
   path: z.string().startsWith('/').optional(),
   /** Only requests with this method (any case); default any. */
@@ -40,6 +42,7 @@ export interface Fault {
   delayMs: number;
   /** Matching requests it will still fault; null: until cleared. */
   remaining: number | null;
+  probability: number;
   path: string | null;
   method: string | null;
   afterEffect: boolean;
@@ -69,6 +72,7 @@ export function createFaultInjector(): FaultInjector {
         status: spec.status,
         delayMs: spec.delayMs,
         remaining: spec.count ?? null,
+        probability: spec.probability ?? 1,
         path: spec.path ?? null,
         method: spec.method?.toUpperCase() ?? null,
         afterEffect: spec.afterEffect,
@@ -81,7 +85,12 @@ export function createFaultInjector(): FaultInjector {
       return fault;
     },
     take(method, path) {
-      const fault = faults.find((candidate) => (candidate.path === null || path.startsWith(candidate.path)) && (candidate.method === null || candidate.method === method.toUpperCase()));
+      const fault = faults.find(
+        (candidate) =>
+          (candidate.path === null || path.startsWith(candidate.path)) &&
+          (candidate.method === null || candidate.method === method.toUpperCase()) &&
+          (candidate.probability >= 1 || Math.random() < candidate.probability),
+      );
       if (fault === undefined) return undefined;
       if (fault.remaining !== null) {
         fault.remaining -= 1;
