@@ -52,14 +52,15 @@ export function startReleaseSweep(options: ReleaseSweepOptions): ReleaseSweep {
   const retryInMs = (reason: 'awaiting_funds' | 'release_failed', attempts: number): number =>
     retryDelayMs(reason === 'awaiting_funds' ? options.fundsRetryDelaysMs : options.releaseRetryDelaysMs, attempts);
 
-  async function releaseOne(): Promise<'released' | 'idle' | 'busy'> {
+  async function releaseOne(skipHosts: string[]): Promise<'released' | 'idle' | { busy: string }> {
     return withTransaction(pool, async (db) => {
-      const row = await lockDueTransfer(db);
+      const row = await lockDueTransfer(db, skipHosts);
       if (row === undefined) return 'idle';
-      if (!(await tryLockHost(db, row.host_account_id))) return 'busy';
+      const busy = { busy: row.host_account_id };
+      if (!(await tryLockHost(db, row.host_account_id))) return busy;
       // Read again under the host's lock: a deauthorization may have committed since the pick.
       const { rows } = await db.query<{ payable: boolean }>('SELECT payouts_enabled AND deauthorized_at IS NULL AS payable FROM hosts WHERE account_id = $1', [row.host_account_id]);
-      if (rows[0]?.payable !== true) return 'busy';
+      if (rows[0]?.payable !== true) return busy;
       await releaseHeldTransfer({ db, stripe: options.stripe, logger }, row, retryInMs);
       return 'released';
     });
@@ -67,10 +68,13 @@ export function startReleaseSweep(options: ReleaseSweepOptions): ReleaseSweep {
 
   async function runOnce(): Promise<number> {
     let tried = 0;
+    // A host a command is working on is left for the next round; the round goes on with the others.
+    const skipHosts: string[] = [];
     while (tried < batchSize) {
-      const result = await releaseOne();
-      if (result !== 'released') break;
-      tried += 1;
+      const result = await releaseOne(skipHosts);
+      if (result === 'idle') break;
+      if (result === 'released') tried += 1;
+      else skipHosts.push(result.busy);
     }
     return tried;
   }

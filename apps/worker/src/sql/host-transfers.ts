@@ -77,16 +77,19 @@ export async function lockReleasableTransfers(db: PoolClient, hostAccountId: str
 
 /**
  * One held transfer whose retry is due and whose host can be paid, locked; rows another
- * transaction holds are skipped, so replicas sweeping at once never take the same row.
+ * transaction holds are skipped, so replicas sweeping at once never take the same row, and
+ * so are the hosts in `skipHosts`.
  */
-export async function lockDueTransfer(db: PoolClient): Promise<HeldTransferRow | undefined> {
+export async function lockDueTransfer(db: PoolClient, skipHosts: readonly string[] = []): Promise<HeldTransferRow | undefined> {
   const { rows } = await db.query<HeldTransferRow>(
     `SELECT ${heldColumns.split(', ').map((column) => `t.${column}`).join(', ')}
        FROM host_transfers t JOIN hosts h ON h.account_id = t.host_account_id
       WHERE t.status = 'held' AND t.next_attempt_at <= now() AND h.payouts_enabled AND h.deauthorized_at IS NULL
+        AND NOT (t.host_account_id = ANY($1::text[]))
       ORDER BY t.next_attempt_at
       LIMIT 1
       FOR UPDATE OF t SKIP LOCKED`,
+    [skipHosts],
   );
   return rows[0];
 }

@@ -273,7 +273,7 @@ describe('releasing held transfers on account.updated', () => {
       releaseRetryDelaysMs: [60_000],
     });
     try {
-      // A replica that meets the host lock taken by the other stops its round: run until both are idle.
+      // A replica that meets the host lock taken by the other leaves that host for its next round: run until both are idle.
       for (let round = 0; round < 10; round += 1) {
         const [a, b] = await Promise.all([sweep.runOnce(), other.runOnce()]);
         if (a + b === 0) break;
