@@ -7,11 +7,13 @@ import { startPipelineStack, webhookSecrets, type PipelineStack, type ServiceUrl
 import { createRandom } from './random.ts';
 import { publishReport, type FaultRecord, type ScenarioReport } from './report.ts';
 import { createStripeSender, type SendingRun } from './stripe-sender.ts';
-import { buildWorkload, type WorkloadOptions } from './workload.ts';
+import { buildWorkload, type Workload, type WorkloadOptions } from './workload.ts';
 
 /** What a scenario's fault script can do while the events flow. */
 export interface ScenarioContext {
   readonly stack: PipelineStack;
+  /** What is being sent, for faults aimed at some of it (e.g. the invoices). */
+  readonly workload: Workload;
   /** Seconds since the first event was sent. */
   elapsed(): number;
   /** Waits until `seconds` after the first event was sent. */
@@ -100,6 +102,7 @@ export async function runScenario(definition: ScenarioDefinition, services: Serv
 
     const context: ScenarioContext = {
       stack,
+      workload,
       elapsed,
       at: async (seconds) => {
         const wait = startedAt + seconds * 1_000 - Date.now();

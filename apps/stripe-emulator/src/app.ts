@@ -5,10 +5,12 @@ import { createCallLog } from './call-log.ts';
 import { decodeForm } from './decode-form.ts';
 import { createEventStore } from './event-store.ts';
 import { createFaultInjector } from './fault-injector.ts';
+import { createFundsStore } from './funds-store.ts';
 import { createIdempotencyStore } from './idempotency-store.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerControlRoutes } from './routes/control.ts';
 import { registerEventRoutes } from './routes/events.ts';
+import { registerInvoicePaymentRoutes } from './routes/invoice-payments.ts';
 import { registerTransferRoutes } from './routes/transfers.ts';
 import { installStripeApi } from './stripe-api.ts';
 import { unrecognizedUrl } from './stripe-error.ts';
@@ -25,7 +27,7 @@ export interface EmulatorAppOptions {
 
 /**
  * The Stripe API emulator as a Fastify instance that is not listening yet: Stripe's
- * `/v1` transfers, events and accounts endpoints as the official SDK calls them, and the
+ * `/v1` transfers, invoice payments, payment intents, events and accounts endpoints as the official SDK calls them, and the
  * `/_emulator` control API. All state lives in memory.
  */
 export function buildEmulatorApp(options: EmulatorAppOptions = {}): FastifyInstance {
@@ -51,13 +53,15 @@ export function buildEmulatorApp(options: EmulatorAppOptions = {}): FastifyInsta
     events: createEventStore(),
     accounts: createAccountStore(now),
     transfers: createTransferStore(now),
+    funds: createFundsStore(now),
     now,
   };
 
   void app.register(
     (v1, _options, done) => {
       const route = installStripeApi(v1, { calls: state.calls, faults: state.faults, idempotency: state.idempotency, closing: closing.signal });
-      registerTransferRoutes(v1, route, state.transfers);
+      registerTransferRoutes(v1, route, state.transfers, state.funds);
+      registerInvoicePaymentRoutes(v1, route, state.funds);
       registerEventRoutes(v1, route, state.events);
       registerAccountRoutes(v1, route, state.accounts);
       v1.all(

@@ -8,6 +8,8 @@ export const faultSpecSchema = z.strictObject({
   delayMs: z.int().min(0).max(600_000).default(0),
   /** How many matching requests to fault; default: every one until the faults are cleared. */
   count: z.int().positive().optional(),
+  /** Fault each matching request with this probability (0 to 1); default 1. A request left alone does not count. */
+  probability: z.number().min(0).max(1).optional(),
   /** Only requests whose path starts with this, e.g. `/v1/transfers`; default every `/v1` path. */
   path: z.string().startsWith('/').optional(),
   /** Only requests with this method (any case); default any. */
@@ -17,6 +19,13 @@ export const faultSpecSchema = z.strictObject({
    * answer, as when Stripe acts but the response is lost; default false (no side effect).
    */
   afterEffect: z.boolean().default(false),
+  /**
+   * Keep the fault's answer under the request's idempotency key, replayed for that key as
+   * Stripe replays a saved error; default true for a 5xx (Stripe saves an endpoint's 500s),
+   * false otherwise (a 429 or a refusal comes before the endpoint runs). With `afterEffect`
+   * the request is carried out and the fault's answer, not the real one, is what the key keeps.
+   */
+  saved: z.boolean().optional(),
   /** Overrides of the error body's `type`, `code` and `message`; default Stripe's for the status. */
   type: z.enum(['api_error', 'card_error', 'idempotency_error', 'invalid_request_error']).optional(),
   code: z.string().optional(),
@@ -33,9 +42,11 @@ export interface Fault {
   delayMs: number;
   /** Matching requests it will still fault; null: until cleared. */
   remaining: number | null;
+  probability: number;
   path: string | null;
   method: string | null;
   afterEffect: boolean;
+  saved: boolean;
   type: z.output<typeof faultSpecSchema>['type'];
   code: string | undefined;
   message: string | undefined;
@@ -61,9 +72,11 @@ export function createFaultInjector(): FaultInjector {
         status: spec.status,
         delayMs: spec.delayMs,
         remaining: spec.count ?? null,
+        probability: spec.probability ?? 1,
         path: spec.path ?? null,
         method: spec.method?.toUpperCase() ?? null,
         afterEffect: spec.afterEffect,
+        saved: spec.saved ?? (spec.status >= 500 && !spec.afterEffect),
         type: spec.type,
         code: spec.code,
         message: spec.message,
@@ -72,7 +85,12 @@ export function createFaultInjector(): FaultInjector {
       return fault;
     },
     take(method, path) {
-      const fault = faults.find((candidate) => (candidate.path === null || path.startsWith(candidate.path)) && (candidate.method === null || candidate.method === method.toUpperCase()));
+      const fault = faults.find(
+        (candidate) =>
+          (candidate.path === null || path.startsWith(candidate.path)) &&
+          (candidate.method === null || candidate.method === method.toUpperCase()) &&
+          (candidate.probability >= 1 || Math.random() < candidate.probability),
+      );
       if (fault === undefined) return undefined;
       if (fault.remaining !== null) {
         fault.remaining -= 1;

@@ -41,6 +41,8 @@ interface Answer {
   status: number;
   body: unknown;
   headers: Record<string, string>;
+  /** An error answer that is still kept under the idempotency key (the endpoint ran). */
+  saved?: boolean;
 }
 
 const maxIdempotencyKeyLength = 255;
@@ -76,11 +78,14 @@ function idempotencyMismatch(key: string): StripeApiError {
  * strings, the call log, injected faults, API key checks, the idempotency layer and
  * Stripe-shaped errors. Returns the wrapper each `/v1` route's handler goes through.
  *
- * A request runs as: fault lookup; a failing fault without `afterEffect` answers after its
- * delay with no side effect; otherwise the key is checked, an `Idempotency-Key` on a POST
- * claims its answer (replayed for the same parameters, 400 `idempotency_error` for other
- * ones, a concurrent twin waits for the first's answer), the handler runs, 2xx answers are
- * kept for replay, and a failing `afterEffect` fault then replaces the answer.
+ * A request runs as: fault lookup; a failing fault that is not `saved` and without
+ * `afterEffect` answers after its delay with no side effect; otherwise the key is checked,
+ * an `Idempotency-Key` on a POST claims its answer (replayed for the same parameters, 400
+ * `idempotency_error` for other ones, a concurrent twin waits for the first's answer), the
+ * endpoint runs (a `saved` fault is its answer, after the handler when `afterEffect`), and
+ * its answer is kept for replay unless it is an error of validation, as Stripe keeps 500s
+ * and every other answer of an endpoint that began executing. A failing `afterEffect`
+ * fault that is not `saved` then replaces the answer sent, as a lost response would.
  */
 export function installStripeApi(scope: FastifyInstance, deps: StripeApiDeps): StripeRoute {
   const callOf = new WeakMap<FastifyRequest, EmulatorCall>();
@@ -124,17 +129,17 @@ export function installStripeApi(scope: FastifyInstance, deps: StripeApiDeps): S
     return send(request, reply, errorAnswer(errorForStatus(status, { message: error.message })));
   });
 
-  async function execute(handler: StripeHandler, context: StripeRequestContext, slowFault: Fault | undefined, signal: AbortSignal): Promise<Answer> {
-    if (slowFault !== undefined) await delay(slowFault.delayMs, signal);
+  /** Runs the endpoint: the handler's answer, or a Stripe error it threw (saved under the key when the endpoint says so). */
+  function execute(handler: StripeHandler, context: StripeRequestContext): Answer {
     try {
       return { status: 200, body: handler(context), headers: {} };
     } catch (err: unknown) {
-      if (err instanceof StripeApiError) return errorAnswer(err);
+      if (err instanceof StripeApiError) return { ...errorAnswer(err), saved: err.saved };
       throw err;
     }
   }
 
-  async function carryOut(request: FastifyRequest, call: EmulatorCall, handler: StripeHandler, slowFault: Fault | undefined, signal: AbortSignal): Promise<Answer> {
+  async function carryOut(request: FastifyRequest, call: EmulatorCall, endpoint: (context: StripeRequestContext) => Promise<Answer>): Promise<Answer> {
     let livemode: boolean;
     try {
       ({ livemode } = authenticate(header(request, 'authorization') ?? undefined));
@@ -155,7 +160,7 @@ export function installStripeApi(scope: FastifyInstance, deps: StripeApiDeps): S
     };
     const key = call.idempotencyKey;
     // Stripe keys only POSTs; GET and DELETE are idempotent by nature.
-    if (request.method !== 'POST' || key === null) return execute(handler, context, slowFault, signal);
+    if (request.method !== 'POST' || key === null) return endpoint(context);
 
     // Test and live mode are separate worlds at Stripe: a key used in one is unknown in the other.
     const scopedKey = `${livemode ? 'live' : 'test'} ${call.account ?? 'platform'} ${key}`;
@@ -174,13 +179,14 @@ export function installStripeApi(scope: FastifyInstance, deps: StripeApiDeps): S
       }
       let answer: Answer;
       try {
-        answer = await execute(handler, context, slowFault, signal);
+        answer = await endpoint(context);
       } catch (err: unknown) {
         claim.release();
         throw err;
       }
-      // Stripe keeps the answer once the endpoint ran; a request refused by validation keeps nothing.
-      if (answer.status < 400) {
+      // Stripe keeps the answer once the endpoint ran, errors and 500s included; a request
+      // refused by validation keeps nothing.
+      if (answer.status < 400 || answer.saved === true) {
         claim.complete({ status: answer.status, body: answer.body, requestId: call.requestId });
         answer.headers['Original-Request'] = call.requestId;
       } else {
@@ -209,12 +215,27 @@ export function installStripeApi(scope: FastifyInstance, deps: StripeApiDeps): S
       request.log.info({ faultId: fault.id, status: fault.status, afterEffect: fault.afterEffect }, 'fault injected');
     }
     const failing = fault !== undefined && fault.status >= 400 ? fault : undefined;
-    if (failing !== undefined && !failing.afterEffect) {
+    if (failing !== undefined && !failing.afterEffect && !failing.saved) {
       await delay(failing.delayMs, signal);
       return send(request, reply, faultAnswer(failing));
     }
-    const answer = await carryOut(request, call, handler, failing === undefined ? fault : undefined, signal);
-    if (failing !== undefined) {
+    // The endpoint as this request meets it: a saved fault without afterEffect fails it with
+    // no side effect; a saved afterEffect fault carries it out and fails it; otherwise it runs.
+    const endpoint = async (context: StripeRequestContext): Promise<Answer> => {
+      if (failing === undefined) {
+        if (fault !== undefined) await delay(fault.delayMs, signal);
+        return execute(handler, context);
+      }
+      if (failing.afterEffect) {
+        const real = execute(handler, context);
+        // Answer lost on the way back: the key keeps the real answer, the fault is sent after.
+        if (!failing.saved) return real;
+      }
+      await delay(failing.delayMs, signal);
+      return { ...faultAnswer(failing), saved: true };
+    };
+    const answer = await carryOut(request, call, endpoint);
+    if (failing !== undefined && !failing.saved) {
       await delay(failing.delayMs, signal);
       return send(request, reply, faultAnswer(failing));
     }

@@ -17,12 +17,19 @@ export interface StripeErrorBody {
 export class StripeApiError extends Error {
   readonly status: number;
   readonly body: StripeErrorBody;
+  /**
+   * Whether the answer is kept under the request's idempotency key. Stripe keeps every
+   * answer of an endpoint that began executing (errors and 500s included), and none for a
+   * request refused by validation; default false, the validation case.
+   */
+  readonly saved: boolean;
 
-  constructor(status: number, body: StripeErrorBody) {
+  constructor(status: number, body: StripeErrorBody, options: { saved?: boolean } = {}) {
     super(body.message);
     this.name = 'StripeApiError';
     this.status = status;
     this.body = body;
+    this.saved = options.saved ?? false;
   }
 }
 
@@ -56,6 +63,22 @@ export function unrecognizedUrl(method: string, path: string): StripeApiError {
     type: 'invalid_request_error',
     message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
   });
+}
+
+/**
+ * 400 `balance_insufficient`: a transfer without `source_transaction` asked for more than
+ * the available balance. The endpoint ran, so Stripe keeps this answer under the key.
+ */
+export function balanceInsufficient(): StripeApiError {
+  return new StripeApiError(
+    400,
+    withDocs({
+      type: 'invalid_request_error',
+      code: 'balance_insufficient',
+      message: 'You have insufficient available funds in your Stripe account. Try adding funds directly to your available balance by creating Top-ups.',
+    }),
+    { saved: true },
+  );
 }
 
 /**

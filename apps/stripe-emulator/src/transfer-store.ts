@@ -15,11 +15,23 @@ export interface Transfer {
   destination_payment: string;
   livemode: boolean;
   metadata: Record<string, string>;
-  reversals: { object: 'list'; data: never[]; has_more: false; total_count: 0; url: string };
-  reversed: false;
+  reversals: { object: 'list'; data: TransferReversal[]; has_more: false; total_count: number; url: string };
+  /** True once `amount_reversed` reaches `amount`. */
+  reversed: boolean;
   source_transaction: string | null;
   source_type: 'card';
   transfer_group: string | null;
+}
+
+/** A `transfer_reversal` object. */
+export interface TransferReversal {
+  id: string;
+  object: 'transfer_reversal';
+  amount: number;
+  created: number;
+  currency: string;
+  metadata: Record<string, string>;
+  transfer: string;
 }
 
 /** The parameters of `POST /v1/transfers`, already validated. */
@@ -48,6 +60,8 @@ export interface TransferFilter {
 export interface TransferStore {
   create(input: TransferInput, account: string | null): Transfer;
   get(id: string, account: string | null, livemode: boolean): Transfer | undefined;
+  /** Reverses `amount` (default: all that is left) of a transfer; undefined when it does not exist. */
+  reverse(id: string, amount: number | undefined, metadata: Record<string, string>, account: string | null, livemode: boolean): TransferReversal | undefined;
   /** Newest first, as Stripe lists them. */
   list(filter: TransferFilter, account: string | null, livemode: boolean): Transfer[];
   clear(): void;
@@ -83,6 +97,24 @@ export function createTransferStore(now: () => number = Date.now): TransferStore
     },
     get(id, account, livemode) {
       return transfers.find((entry) => entry.transfer.id === id && entry.account === account && entry.transfer.livemode === livemode)?.transfer;
+    },
+    reverse(id, amount, metadata, account, livemode) {
+      const transfer = transfers.find((entry) => entry.transfer.id === id && entry.account === account && entry.transfer.livemode === livemode)?.transfer;
+      if (transfer === undefined) return undefined;
+      const reversal: TransferReversal = {
+        id: objectId('trr'),
+        object: 'transfer_reversal',
+        amount: amount ?? transfer.amount - transfer.amount_reversed,
+        created: Math.floor(now() / 1000),
+        currency: transfer.currency,
+        metadata,
+        transfer: id,
+      };
+      transfer.amount_reversed += reversal.amount;
+      transfer.reversed = transfer.amount_reversed >= transfer.amount;
+      transfer.reversals.data.unshift(reversal);
+      transfer.reversals.total_count += 1;
+      return reversal;
     },
     list(filter, account, livemode) {
       // Pushed in creation order, so reversing gives newest first even within one second.

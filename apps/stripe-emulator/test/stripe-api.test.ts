@@ -170,6 +170,73 @@ describe('injected faults', () => {
   });
 });
 
+describe('what Stripe keeps under an idempotency key', () => {
+  it('replays a 500 saved under the key for every retry with that key, and makes nothing', async () => {
+    const stripe = client();
+    const params = transferParams();
+    await emulator.injectFault({ status: 500, count: 1, path: '/v1/transfers', method: 'POST' });
+    expect(await failureOf(stripe.transfers.create(params, { idempotencyKey: 'key-500' }))).toMatchObject({ statusCode: 500 });
+    const replayed = await failureOf(stripe.transfers.create(params, { idempotencyKey: 'key-500' }));
+    expect(replayed).toMatchObject({ statusCode: 500, headers: { 'idempotent-replayed': 'true' } });
+    expect((await stripe.transfers.list({ transfer_group: params.transfer_group })).data).toEqual([]);
+    expect((await stripe.transfers.create(params, { idempotencyKey: 'key-500:g1' })).id).toMatch(/^tr_/);
+  });
+
+  it('can save a 500 under the key after making the transfer', async () => {
+    const stripe = client();
+    const params = transferParams();
+    await emulator.injectFault({ status: 500, count: 1, afterEffect: true, saved: true });
+    expect(await failureOf(stripe.transfers.create(params, { idempotencyKey: 'key-made-500' }))).toMatchObject({ statusCode: 500 });
+    expect(await failureOf(stripe.transfers.create(params, { idempotencyKey: 'key-made-500' }))).toMatchObject({ statusCode: 500 });
+    expect((await stripe.transfers.list({ transfer_group: params.transfer_group })).data).toHaveLength(1);
+  });
+
+  it('answers balance_insufficient for a transfer without source_transaction beyond the available balance, and keeps it under the key', async () => {
+    const stripe = client();
+    await emulator.setAvailableBalance(10_000);
+    expect((await stripe.transfers.create(transferParams(), { idempotencyKey: 'key-funded' })).amount).toBe(8_000);
+    const params = transferParams();
+    expect(await failureOf(stripe.transfers.create(params, { idempotencyKey: 'key-short' }))).toMatchObject({ statusCode: 400, code: 'balance_insufficient' });
+    await emulator.setAvailableBalance(100_000);
+    expect(await failureOf(stripe.transfers.create(params, { idempotencyKey: 'key-short' }))).toMatchObject({ statusCode: 400, code: 'balance_insufficient' });
+    expect((await stripe.transfers.create(params, { idempotencyKey: 'key-short:g1' })).amount).toBe(8_000);
+    // A transfer with source_transaction waits for that charge's funds, not the balance.
+    await emulator.setAvailableBalance(0);
+    expect((await stripe.transfers.create({ ...transferParams(), source_transaction: stripeId('ch') })).id).toMatch(/^tr_/);
+  });
+});
+
+describe('invoice payments', () => {
+  it('names the charge of a basil invoice through its paid payment and the PaymentIntent', async () => {
+    const stripe = client();
+    const invoice = stripeId('in');
+    await emulator.seedInvoices([{ id: invoice, amountPaid: 5_000 }]);
+    const payments = await stripe.invoicePayments.list({ invoice, status: 'paid' });
+    expect(payments.data).toHaveLength(1);
+    const payment = payments.data[0]!.payment;
+    expect(payment.type).toBe('payment_intent');
+    const intent = await stripe.paymentIntents.retrieve(payment.payment_intent as string);
+    expect(intent.latest_charge).toMatch(/^ch_/);
+    // Transfers from that charge are limited to its amount.
+    const from = { ...transferParams(invoice), amount: 3_000, source_transaction: intent.latest_charge as string };
+    await stripe.transfers.create(from);
+    expect(await failureOf(stripe.transfers.create(from))).toMatchObject({ statusCode: 400, code: 'amount_too_large' });
+
+    const outOfBand = stripeId('in');
+    await emulator.seedInvoices([{ id: outOfBand, paidBy: 'none' }]);
+    expect((await stripe.invoicePayments.list({ invoice: outOfBand })).data).toEqual([]);
+  });
+
+  it('reverses a transfer in part, then in full', async () => {
+    const stripe = client();
+    const transfer = await stripe.transfers.create(transferParams());
+    await stripe.transfers.createReversal(transfer.id, { amount: 3_000 });
+    expect(await stripe.transfers.retrieve(transfer.id)).toMatchObject({ amount_reversed: 3_000, reversed: false });
+    await stripe.transfers.createReversal(transfer.id);
+    expect(await stripe.transfers.retrieve(transfer.id)).toMatchObject({ amount_reversed: 8_000, reversed: true });
+  });
+});
+
 describe('events and accounts', () => {
   const t0 = 1_700_000_000;
 

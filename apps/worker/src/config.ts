@@ -33,6 +33,16 @@ const fields = z.object({
    * the last attempt the message is parked in the dead-letter queue.
    */
   WORKER_RETRY_DELAYS: durationList.default([5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000]),
+  /** Pause between rounds of the release sweep, which retries held transfers whose retry is due. */
+  TRANSFER_SWEEP_INTERVAL_MS: positiveInt.default(30_000),
+  /**
+   * Waits between retries of a transfer Stripe refused for `balance_insufficient` (after the
+   * first retry at the sweep's next round; the last repeats). Card funds become available in
+   * about two days, more in some countries.
+   */
+  TRANSFER_FUNDS_RETRY_DELAYS: durationList.default([3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000]),
+  /** Waits between retries of a held transfer whose release failed otherwise (a 5xx, a timeout; the last repeats). */
+  TRANSFER_RELEASE_RETRY_DELAYS: durationList.default([60_000, 300_000, 1_800_000, 3_600_000]),
   /** How long SIGTERM waits for in-flight messages to finish before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
   /** Port of the worker's /healthz, /readyz and /metrics (0: any free port). */

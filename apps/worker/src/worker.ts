@@ -8,6 +8,7 @@ import type { WorkerConfig } from './config.ts';
 import { ensureDatabaseMode } from './database-mode.ts';
 import { startEventConsumer, type EventConsumer } from './consumer.ts';
 import { watchDatabase } from './database-health.ts';
+import { startReleaseSweep, type ReleaseSweep } from './funds/release-sweep.ts';
 import { makeHandleDelivery } from './handle-delivery.ts';
 import { buildHealthServer } from './health-server.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -26,15 +27,15 @@ export interface Worker {
 
 /**
  * Builds and starts one worker: a pool (one connection per prefetched message, one for
- * failure records, one for the database ping), the Stripe client, the health server, and,
- * once the database answers a ping, the consumer: a worker that cannot reach its database
+ * failure records, one for the database ping, one for the release sweep), the Stripe client, the health server, and,
+ * once the database answers a ping, the consumer and the release sweep of held transfers: a worker that cannot reach its database
  * takes no message (it would only fail it) and says so on /readyz. Resolves once the health
  * server listens; `started` once it consumes. `commands` defaults to the platform's registry.
  */
 export async function startWorker(config: WorkerConfig, logger: Logger, commands: ReadonlyMap<string, Command> = commandRegistry): Promise<Worker> {
   const pool = createPool({
     url: config.DATABASE_URL,
-    max: config.WORKER_PREFETCH + 2,
+    max: config.WORKER_PREFETCH + 3,
     applicationName: 'stripe-pipeline-worker',
     timeouts: databaseTimeoutsOf(config),
     onError: (err) => {
@@ -49,6 +50,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
   });
   const database = watchDatabase({ pool, url: config.DATABASE_URL, intervalMs: config.WORKER_DATABASE_CHECK_INTERVAL_MS, logger });
   let consumer: EventConsumer | undefined;
+  let sweep: ReleaseSweep | undefined;
   const checks = () => ({ broker: consumer?.ready ?? false, database: database.up });
   const metrics = createWorkerMetrics({ ready: () => consumer?.ready ?? false, inFlight: () => consumer?.inFlight ?? 0, databaseUp: () => database.up });
   const processEvent = makeProcessEvent({
@@ -80,6 +82,15 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
     // Before consuming anything: a worker of the other mode must not touch this database.
     await ensureDatabaseMode(pool, config.livemode);
     if (stopRequested()) return;
+    // It pays with this worker's key, so it too waits for the mode claim.
+    sweep = startReleaseSweep({
+      pool,
+      stripe,
+      logger: logger.child({ component: 'release-sweep' }),
+      intervalMs: config.TRANSFER_SWEEP_INTERVAL_MS,
+      fundsRetryDelaysMs: config.TRANSFER_FUNDS_RETRY_DELAYS,
+      releaseRetryDelaysMs: config.TRANSFER_RELEASE_RETRY_DELAYS,
+    });
     consumer = await startEventConsumer({
       url: config.RABBITMQ_URL,
       names,
@@ -118,7 +129,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
       lifecycle.stopping = true;
       await database.stop();
       await started.catch(() => undefined);
-      await consumer?.stop();
+      await Promise.all([consumer?.stop(), sweep?.stop()]);
       await health.close();
       await pool.end();
     },

@@ -44,7 +44,8 @@ async function paidInvoice(): Promise<{ event: ReturnType<typeof invoicePaidEven
 
 describe('retries and dead letters', () => {
   it('retries a command that fails twice with growing delays, then applies it once', async () => {
-    await emulator.injectFault({ status: 500, count: 2, path: '/v1/transfers', method: 'POST' });
+    // Not saved under the key (a 500 before the endpoint ran): each attempt meets the outage anew.
+    await emulator.injectFault({ status: 500, count: 2, path: '/v1/transfers', method: 'POST', saved: false });
     const { event, invoiceId } = await paidInvoice();
     await publishEvent(broker, event);
     await waitFor(async () => (await eventRow(event.id))?.outcome === 'processed', { timeoutMs: 15_000, what: 'the third attempt to succeed' });

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { EmulatorCall, FaultSpec } from '@pipeline/stripe-emulator/protocol';
+import type { EmulatorCall, FaultSpec, InvoiceSeed } from '@pipeline/stripe-emulator/protocol';
 import { repoRoot, startApp, type RunningProcess } from './process.ts';
 
-export type { EmulatorCall, FaultSpec };
+export type { EmulatorCall, FaultSpec, InvoiceSeed };
 
 /** A running Stripe API emulator process and its control API. */
 export interface StripeEmulator {
@@ -24,7 +24,14 @@ export interface StripeEmulator {
   seedEvents(events: readonly object[], options?: { deliverySuccess?: boolean }): Promise<void>;
   /** Adds connected accounts (`{ id: 'acct_...', ...fields }`) for `GET /v1/accounts`. */
   seedAccounts(accounts: ReadonlyArray<{ id: string } & Record<string, unknown>>): Promise<void>;
-  /** Forgets everything: calls, faults, idempotency keys, transfers, events, accounts. */
+  /**
+   * Declares invoices and how they were paid (default through a PaymentIntent, with a new
+   * charge); an invoice never declared is taken as paid through a PaymentIntent when asked about.
+   */
+  seedInvoices(invoices: readonly InvoiceSeed[]): Promise<void>;
+  /** Sets the platform's available balance (smallest unit); null: unlimited, the default. */
+  setAvailableBalance(available: number | null): Promise<void>;
+  /** Forgets everything: calls, faults, idempotency keys, transfers, events, accounts, invoices, balance. */
   reset(): Promise<void>;
   /** Stops the process (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
@@ -86,6 +93,12 @@ export async function startStripeEmulator(options: { env?: Record<string, string
     },
     async seedAccounts(accounts) {
       await control(url, 'POST', '/accounts', { accounts });
+    },
+    async seedInvoices(invoices) {
+      await control(url, 'POST', '/invoices', { invoices });
+    },
+    async setAvailableBalance(available) {
+      await control(url, 'PUT', '/balance', { available });
     },
     async reset() {
       await control(url, 'POST', '/reset');

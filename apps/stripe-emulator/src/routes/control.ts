@@ -4,6 +4,7 @@ import { objectId } from '../object-id.ts';
 import type { AccountStore } from '../account-store.ts';
 import type { CallLog } from '../call-log.ts';
 import type { EventStore, StripeEventObject } from '../event-store.ts';
+import type { FundsStore } from '../funds-store.ts';
 import { faultSpecSchema, type FaultInjector } from '../fault-injector.ts';
 import type { IdempotencyStore } from '../idempotency-store.ts';
 
@@ -15,6 +16,7 @@ export interface EmulatorState {
   events: EventStore;
   accounts: AccountStore;
   transfers: { clear(): void };
+  funds: FundsStore;
   now: () => number;
 }
 
@@ -35,6 +37,20 @@ const seedAccountsSchema = z.strictObject({
   accounts: z.array(z.looseObject({ id: z.string().startsWith('acct_'), created: z.int().nonnegative().optional() })),
 });
 
+const seedInvoicesSchema = z.strictObject({
+  invoices: z.array(
+    z.strictObject({
+      id: z.string().startsWith('in_'),
+      amountPaid: z.int().positive().optional(),
+      currency: z.string().length(3).optional(),
+      paidBy: z.enum(['payment_intent', 'charge', 'none']).optional(),
+    }),
+  ),
+});
+
+/** `available`: the platform's available balance in the smallest currency unit; null: unlimited (the default). */
+const balanceSchema = z.strictObject({ available: z.int().nonnegative().nullable() });
+
 const callsQuerySchema = z.object({ path: z.string().optional() });
 
 function accountObjectOf(event: StripeEventObject): (Record<string, unknown> & { id: string }) | undefined {
@@ -45,7 +61,7 @@ function accountObjectOf(event: StripeEventObject): (Record<string, unknown> & {
 
 /**
  * The control API under `/_emulator` (JSON, no auth) that tests drive: the call log,
- * fault injection, seeding events and accounts, and a full reset.
+ * fault injection, seeding events, accounts and invoices, the available balance, and a full reset.
  */
 export function registerControlRoutes(scope: FastifyInstance, state: EmulatorState): void {
   scope.setErrorHandler((error, _request, reply) => {
@@ -102,6 +118,20 @@ export function registerControlRoutes(scope: FastifyInstance, state: EmulatorSta
     return reply.code(201).send({ ids: accounts.map((account) => account.id) });
   });
 
+  scope.post('/invoices', async (request, reply) => {
+    const { invoices } = seedInvoicesSchema.parse(request.body);
+    state.funds.seedInvoices(invoices);
+    return reply.code(201).send({ ids: invoices.map((invoice) => invoice.id) });
+  });
+
+  scope.put('/balance', (request) => {
+    const { available } = balanceSchema.parse(request.body);
+    state.funds.setAvailable(available);
+    return { available: state.funds.available() };
+  });
+
+  scope.get('/balance', () => ({ available: state.funds.available() }));
+
   scope.post('/reset', async (_request, reply) => {
     state.calls.clear();
     state.faults.clear();
@@ -109,6 +139,7 @@ export function registerControlRoutes(scope: FastifyInstance, state: EmulatorSta
     state.events.clear();
     state.accounts.clear();
     state.transfers.clear();
+    state.funds.clear();
     return reply.code(204).send();
   });
 }

@@ -3,13 +3,18 @@ import { paginate, pageParams, readPageRequest } from '../paginate.ts';
 import { optionalString, readCreatedRange, readMetadata, rejectUnknownParams, requiredInteger, requiredString } from '../read-params.ts';
 import { invalidParam, resourceMissing } from '../stripe-error.ts';
 import type { StripeRoute } from '../stripe-api.ts';
+import type { FundsStore } from '../funds-store.ts';
 import type { TransferStore } from '../transfer-store.ts';
 
 const createParams = ['amount', 'currency', 'destination', 'description', 'metadata', 'source_transaction', 'source_type', 'transfer_group'];
 const listParams = ['created', 'destination', 'transfer_group', ...pageParams];
 
-/** `POST /v1/transfers`, `GET /v1/transfers`, `GET /v1/transfers/:id`. */
-export function registerTransferRoutes(scope: FastifyInstance, route: StripeRoute, transfers: TransferStore): void {
+/**
+ * `POST /v1/transfers`, `GET /v1/transfers`, `GET /v1/transfers/:id`, and
+ * `POST /v1/transfers/:id/reversals`. A transfer draws on its `source_transaction` or,
+ * without one, on the available balance (`funds`).
+ */
+export function registerTransferRoutes(scope: FastifyInstance, route: StripeRoute, transfers: TransferStore, funds: FundsStore): void {
   scope.post(
     '/transfers',
     route(({ params, account, livemode }) => {
@@ -21,6 +26,7 @@ export function registerTransferRoutes(scope: FastifyInstance, route: StripeRout
       if (!destination.startsWith('acct_')) throw invalidParam('destination', `No such destination: '${destination}'`, 'resource_missing');
       const sourceType = optionalString(params, 'source_type');
       if (sourceType !== undefined && !['bank_account', 'card', 'fpx'].includes(sourceType)) throw invalidParam('source_type', `Invalid source_type: ${sourceType}`);
+      funds.draw(amount, optionalString(params, 'source_transaction'));
       return transfers.create(
         {
           amount,
@@ -59,6 +65,20 @@ export function registerTransferRoutes(scope: FastifyInstance, route: StripeRout
       const transfer = transfers.get(id, account, livemode);
       if (transfer === undefined) throw resourceMissing('transfer', id);
       return transfer;
+    }),
+  );
+
+  scope.post(
+    '/transfers/:id/reversals',
+    route(({ params, account, livemode, pathParams }) => {
+      rejectUnknownParams(params, ['amount', 'description', 'metadata', 'refund_application_fee']);
+      const id = pathParams.id ?? '';
+      const transfer = transfers.get(id, account, livemode);
+      if (transfer === undefined) throw resourceMissing('transfer', id);
+      const left = transfer.amount - transfer.amount_reversed;
+      const amount = optionalString(params, 'amount') === undefined ? left : requiredInteger(params, 'amount', 1);
+      if (amount > left) throw invalidParam('amount', `Amount (${amount}) is greater than the amount left to reverse (${left}).`, 'amount_too_large');
+      return transfers.reverse(id, amount, readMetadata(params), account, livemode);
     }),
   );
 }

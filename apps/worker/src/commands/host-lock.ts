@@ -19,3 +19,13 @@ export async function lockHosts(db: PoolClient, accountIds: readonly string[]): 
     [hostLockSpace, accountIds],
   );
 }
+
+/**
+ * Takes the lock of one host until the transaction ends, if no one holds it; false
+ * otherwise, without waiting. For the release sweep, which locks a transfer row first: a
+ * command holding the host's lock may be waiting for that row, so the sweep must not wait.
+ */
+export async function tryLockHost(db: PoolClient, accountId: string): Promise<boolean> {
+  const { rows } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::integer, hashtext($2)) AS locked', [hostLockSpace, accountId]);
+  return rows[0]?.locked === true;
+}

@@ -4,17 +4,18 @@ import type { PoolClient } from 'pg';
 import type { Command } from './command.ts';
 import { readObject, stripeRef, unixSeconds } from './event-payload.ts';
 import { lockHosts } from './host-lock.ts';
+import { recordTransferFailure } from '../sql/host-transfers.ts';
 import { payHostTransfer, transferIdempotencyKey } from './host-transfer.ts';
+import { invoiceCharge } from './invoice-charge.ts';
 import { platformFee } from './platform-fee.ts';
 import { splitPayout, type PayoutClaim } from './split-payout.ts';
+import { InsufficientFundsError } from './stripe-failure.ts';
 
 /**
  * The paid invoice. Its charge (the transfers' `source_transaction`) is the top-level
  * `charge` in API versions before 2025-03-31.basil; since then it is in the `payments`
- * list, which Stripe includes only when expanded. We take `charge` when present, else
- * the first `paid` invoice payment of type charge; a payment made through a
- * PaymentIntent names no charge, and we do not call Stripe to look one up: the transfers
- * are then made without `source_transaction`, from the platform's available balance.
+ * list, which Stripe includes only when expanded, so a webhook's invoice names none and
+ * invoice-charge.ts asks Stripe for the invoice's payments.
  */
 const invoiceSchema = z.object({
   id: z.string().min(1),
@@ -26,13 +27,18 @@ const invoiceSchema = z.object({
   charge: stripeRef.nullish(),
   payments: z
     .object({
-      data: z.array(z.object({ status: z.string().nullish(), payment: z.object({ charge: stripeRef.nullish() }).nullish() })),
+      data: z.array(
+        z.object({
+          status: z.string().nullish(),
+          payment: z.object({ charge: stripeRef.nullish(), payment_intent: stripeRef.nullish() }).nullish(),
+        }),
+      ),
     })
     .nullish(),
 });
 
 type PaidInvoice = z.output<typeof invoiceSchema>;
-type TransferStatus = 'paid' | 'held' | 'blocked';
+type TransferStatus = 'paid' | 'held' | 'blocked' | 'awaiting funds';
 
 interface TransferEffect {
   readonly hostAccountId: string;
@@ -42,10 +48,17 @@ interface TransferEffect {
   readonly transferId?: string;
 }
 
-function sourceTransactionOf(invoice: PaidInvoice): string | null {
-  if (invoice.charge != null) return invoice.charge;
-  const paid = invoice.payments?.data.find((payment) => payment.status === 'paid' && payment.payment?.charge != null);
-  return paid?.payment?.charge ?? null;
+function paymentHint(invoice: PaidInvoice): Parameters<typeof invoiceCharge>[1] {
+  return {
+    invoiceId: invoice.id,
+    charge: invoice.charge ?? null,
+    payments:
+      invoice.payments?.data.map((payment) => ({
+        status: payment.status ?? null,
+        charge: payment.payment?.charge ?? null,
+        paymentIntent: payment.payment?.payment_intent ?? null,
+      })) ?? null,
+  };
 }
 
 /** Hours each host was booked by `customerId` in [start, end), as exact hundredths. */
@@ -80,6 +93,12 @@ async function payability(db: PoolClient, accountIds: readonly string[]): Promis
  * invoice id) if its payouts are enabled, `held` until they are if the host is unknown
  * or not yet able to receive payouts, `blocked` for good if it was deauthorized. A host
  * already recorded for this invoice (by another event about it) is left as it is.
+ *
+ * Every transfer carries the invoice's charge as `source_transaction` when it has one
+ * (invoice-charge.ts), so it is made at once and paid out when the charge's funds are.
+ * Without one a transfer draws on the available balance; when Stripe answers
+ * `balance_insufficient` the row is held `awaiting_funds` and the worker's release sweep
+ * retries it on the long TRANSFER_FUNDS_RETRY_DELAYS schedule, instead of failing the event.
  */
 export const initiateFundsTransfer: Command = {
   name: 'InitiateFundsTransfer',
@@ -89,10 +108,11 @@ export const initiateFundsTransfer: Command = {
     const invoice = readObject(event, invoiceSchema);
     const fee = platformFee(invoice.amount_paid, context.platformFeePercent);
     const transferable = invoice.amount_paid - fee;
-    const sourceTransaction = sourceTransactionOf(invoice);
     const claims = await bookedHours(db, invoice.customer, new Date(invoice.period_start * 1000), new Date(invoice.period_end * 1000));
     const hoursOf = new Map(claims.map((claim) => [claim.hostAccountId, claim.hours]));
     const owed = splitPayout(transferable, claims).filter((share) => share.amount > 0);
+    // Asked only when someone is owed: an invoice without bookings costs no Stripe call.
+    const sourceTransaction = owed.length === 0 ? null : await invoiceCharge(context.stripe, paymentHint(invoice));
 
     const hostIds = owed.map((share) => share.hostAccountId);
     await lockHosts(db, hostIds);
@@ -106,10 +126,20 @@ export const initiateFundsTransfer: Command = {
       const decision = canPay.get(hostAccountId) ?? 'held';
       const { rowCount } = await db.query(
         `INSERT INTO host_transfers
-           (invoice_id, host_account_id, amount, currency, hours, status, idempotency_key, source_transaction)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           (invoice_id, host_account_id, amount, currency, hours, status, idempotency_key, source_transaction, hold_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (invoice_id, host_account_id) DO NOTHING`,
-        [invoice.id, hostAccountId, share.amount, invoice.currency, hours, decision === 'blocked' ? 'blocked' : 'held', idempotencyKey, sourceTransaction],
+        [
+          invoice.id,
+          hostAccountId,
+          share.amount,
+          invoice.currency,
+          hours,
+          decision === 'blocked' ? 'blocked' : 'held',
+          idempotencyKey,
+          sourceTransaction,
+          decision === 'blocked' ? null : 'payouts_disabled',
+        ],
       );
       if (rowCount === 0) {
         transfers.push({ hostAccountId, hours, amount: share.amount, status: 'already recorded' });
@@ -119,14 +149,24 @@ export const initiateFundsTransfer: Command = {
         transfers.push({ hostAccountId, hours, amount: share.amount, status: decision });
         continue;
       }
-      const transferId = await payHostTransfer(context, {
-        invoiceId: invoice.id,
-        hostAccountId,
-        amount: share.amount,
-        currency: invoice.currency,
-        idempotencyKey,
-        sourceTransaction,
-      });
+      let transferId: string;
+      try {
+        transferId = await payHostTransfer(context, {
+          invoiceId: invoice.id,
+          hostAccountId,
+          amount: share.amount,
+          currency: invoice.currency,
+          sourceTransaction,
+          keyGeneration: 0,
+        });
+      } catch (err: unknown) {
+        if (!(err instanceof InsufficientFundsError)) throw err;
+        // Due at the sweep's next round; from there it follows TRANSFER_FUNDS_RETRY_DELAYS.
+        await recordTransferFailure(db, { invoiceId: invoice.id, hostAccountId, reason: 'awaiting_funds', error: err.message, retryInMs: 0 });
+        context.logger.warn({ invoiceId: invoice.id, hostAccountId, err }, 'host transfer awaiting funds');
+        transfers.push({ hostAccountId, hours, amount: share.amount, status: 'awaiting funds' });
+        continue;
+      }
       transfers.push({ hostAccountId, hours, amount: share.amount, status: 'paid', transferId });
     }
 

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '@pipeline/core';
-import { stripeFailure } from './stripe-failure.ts';
+import { InsufficientFundsError, stripeFailure } from './stripe-failure.ts';
 
 const errors = Stripe.errors;
 
@@ -18,6 +18,14 @@ describe('stripeFailure', () => {
     expect(failure).toBeInstanceOf(TransientError);
     expect(failure.cause).toBe(err);
     expect(failure.message).toContain('transfer transfer:in_1:acct_1 failed');
+  });
+
+  it('holds for funds, not parks, a balance_insufficient', () => {
+    const err = new errors.StripeInvalidRequestError({ message: 'You have insufficient available funds', statusCode: 400, code: 'balance_insufficient' });
+    const failure = stripeFailure(err, 'transfer t');
+    expect(failure).toBeInstanceOf(InsufficientFundsError);
+    expect(failure).not.toBeInstanceOf(PermanentError);
+    expect(failure.code).toBe('BALANCE_INSUFFICIENT');
   });
 
   it.each<[string, Error]>([

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { PermanentError, TransientError, type PipelineError } from '@pipeline/core';
+import { PermanentError, PipelineError, TransientError } from '@pipeline/core';
 
 const { StripeError, StripeConnectionError, StripeRateLimitError, StripeAuthenticationError } = Stripe.errors;
 
@@ -7,10 +7,23 @@ const { StripeError, StripeConnectionError, StripeRateLimitError, StripeAuthenti
 const apiKeyPattern = /\b(?:sk|rk)_(?:live|test)_[*\w]+/g;
 
 /**
+ * Stripe answered 400 `balance_insufficient`: a transfer without `source_transaction` asked
+ * for more than the platform's available balance. Not permanent: the balance grows as
+ * charges' funds become available, which takes days, so the transfer is held and retried
+ * on a long schedule. Anything that lets it escape retries it (it is no PermanentError).
+ */
+export class InsufficientFundsError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BALANCE_INSUFFICIENT', message, options);
+  }
+}
+
+/**
  * What a failed Stripe call means for the command, as the error class the worker acts on:
  * - TransientError (retried later): no connection, 429 (rate limit or lock timeout), 409
  *   (another request with the same idempotency key is still in flight, which the SDK
  *   reports as a StripeAPIError), 408 and every 5xx, or no status at all.
+ * - InsufficientFundsError (held, retried for days): 400 with code `balance_insufficient`.
  * - PermanentError (parked at once): any other 4xx: invalid request, card, permission,
  *   authentication, and an idempotency key reused with different parameters (400).
  * The cause is kept; the message names the call, Stripe's error type, status, code and
@@ -28,6 +41,7 @@ export function stripeFailure(err: unknown, call: string): PipelineError {
   ].filter((part) => part !== undefined);
   const said = err instanceof StripeAuthenticationError || err.message === '' ? '' : `: ${err.message.replace(apiKeyPattern, '[redacted]')}`;
   const message = `${call} failed (${details.join(', ')})${said}`;
+  if (err.code === 'balance_insufficient') return new InsufficientFundsError(message, { cause: err });
   return isTransient(err, status) ? new TransientError(message, { cause: err }) : new PermanentError(message, { cause: err });
 }
 

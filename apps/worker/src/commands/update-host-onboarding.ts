@@ -3,7 +3,8 @@ import { PermanentError } from '@pipeline/core';
 import type { Command } from './command.ts';
 import { eventCreatedAt, readObject } from './event-payload.ts';
 import { lockHosts } from './host-lock.ts';
-import { payHostTransfer } from './host-transfer.ts';
+import { releaseHeldTransfer, type ReleaseOutcome } from '../funds/release-held-transfer.ts';
+import { lockReleasableTransfers } from '../sql/host-transfers.ts';
 
 /** `requirements` is optional in Stripe's Account type; without it nothing is due. */
 const accountSchema = z.object({
@@ -32,9 +33,11 @@ const upsertSql = `
  * `account.updated` (Connect): stores the host's onboarding state (`charges_enabled`,
  * `payouts_enabled`, `details_submitted`, and the requirements due: `currently_due`
  * then any `past_due` not already listed). When the applied state has payouts enabled
- * and the host is not deauthorized, each of its `held` transfers is paid with its stored
- * parameters and idempotency key. Every applied event with payouts enabled releases, not
- * only the one that enabled them, so a release that failed is retried by the next one.
+ * and the host is not deauthorized, each of its `held` transfers that is due (waiting for
+ * payouts, or whose retry time has come) is paid with its stored parameters and key
+ * generation. Each release runs in its own savepoint: one that fails is recorded on its
+ * row (attempts, last error, due at once for the worker's release sweep, which retries it
+ * on its own schedule) and neither the host's update nor the other releases are undone.
  */
 export const updateHostOnboarding: Command = {
   name: 'UpdateHostOnboarding',
@@ -60,27 +63,15 @@ export const updateHostOnboarding: Command = {
     const applied = rows[0];
     if (applied === undefined) return { outcome: 'stale', effects: { hostAccountId: account.id } };
 
-    const released: Array<{ invoiceId: string; amount: number; transferId: string }> = [];
+    const releases: ReleaseOutcome[] = [];
     if (applied.payouts_enabled && !applied.deauthorized) {
-      const held = await db.query<{ invoice_id: string; amount: string; currency: string; idempotency_key: string; source_transaction: string | null }>(
-        `SELECT invoice_id, amount::text, currency, idempotency_key, source_transaction
-           FROM host_transfers WHERE host_account_id = $1 AND status = 'held'
-          ORDER BY created_at, invoice_id FOR UPDATE`,
-        [account.id],
-      );
-      for (const row of held.rows) {
-        const amount = Number(row.amount);
-        const transferId = await payHostTransfer(context, {
-          invoiceId: row.invoice_id,
-          hostAccountId: account.id,
-          amount,
-          currency: row.currency,
-          idempotencyKey: row.idempotency_key,
-          sourceTransaction: row.source_transaction,
-        });
-        released.push({ invoiceId: row.invoice_id, amount, transferId });
+      for (const row of await lockReleasableTransfers(db, account.id)) {
+        // A failure is due at the sweep's next round, which applies the retry schedule from there.
+        releases.push(await releaseHeldTransfer(context, row, () => 0));
       }
     }
+    const released = releases.flatMap((release) => (release.kind === 'paid' ? [{ invoiceId: release.invoiceId, amount: release.amount, transferId: release.transferId }] : []));
+    const failed = releases.flatMap((release) => (release.kind === 'failed' ? [{ invoiceId: release.invoiceId, amount: release.amount, reason: release.reason, error: release.error }] : []));
     return {
       outcome: 'processed',
       effects: {
@@ -91,6 +82,7 @@ export const updateHostOnboarding: Command = {
         requirementsDue,
         deauthorized: applied.deauthorized,
         released,
+        ...(failed.length === 0 ? {} : { failedReleases: failed }),
       },
     };
   },

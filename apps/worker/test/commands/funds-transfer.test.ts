@@ -184,7 +184,7 @@ describe('InitiateFundsTransfer', () => {
     expect(await transferCalls(invoiceOf(event).id)).toEqual([]);
   });
 
-  it('takes the charge from the paid invoice payments of newer API versions, or transfers without one', async () => {
+  it('takes the charge from the expanded paid invoice payments, or from their PaymentIntent', async () => {
     const customer = stripeId('cus');
     const host = newHost();
     await onboard(host, true);
@@ -202,12 +202,16 @@ describe('InitiateFundsTransfer', () => {
     await harness.run(initiateFundsTransfer, withPayments, { stripe });
     expect((await transferCalls(invoiceOf(withPayments).id))[0]?.params.source_transaction).toBe(charge);
 
-    const viaPaymentIntent = { ...payments, data: [{ id: stripeId('inpay'), object: 'invoice_payment', status: 'paid', payment: { type: 'payment_intent', payment_intent: stripeId('pi') } }] };
-    const withoutCharge = invoicePaid(customer, { charge: undefined, payments: viaPaymentIntent });
-    await harness.run(initiateFundsTransfer, withoutCharge, { stripe });
-    const [call] = await transferCalls(invoiceOf(withoutCharge).id);
-    expect(call?.params).not.toHaveProperty('source_transaction');
-    expect((await transferRows(invoiceOf(withoutCharge).id))[0]).toMatchObject({ status: 'paid', source_transaction: null });
+    // An expanded payment made through a PaymentIntent: its latest_charge, asked of Stripe.
+    const paidInvoice = stripeId('in');
+    await emulator.seedInvoices([{ id: paidInvoice }]);
+    const [listed] = (await stripe.invoicePayments.list({ invoice: paidInvoice })).data;
+    const intent = listed!.payment.payment_intent as string;
+    const latestCharge = (await stripe.paymentIntents.retrieve(intent)).latest_charge;
+    const viaPaymentIntent = { ...payments, data: [{ id: stripeId('inpay'), object: 'invoice_payment', status: 'paid', payment: { type: 'payment_intent', payment_intent: intent } }] };
+    const withIntent = invoicePaid(customer, { id: paidInvoice, charge: undefined, payments: viaPaymentIntent });
+    await harness.run(initiateFundsTransfer, withIntent, { stripe });
+    expect((await transferCalls(paidInvoice))[0]?.params.source_transaction).toBe(latestCharge);
   });
 
   it('pays once when run again after a rollback: the retry finds the transfer and creates none', async () => {

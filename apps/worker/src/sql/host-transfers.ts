@@ -1,0 +1,95 @@
+import type { PoolClient } from 'pg';
+
+/**
+ * Queries on `host_transfers` that the transfer commands and the release sweep share. Each
+ * runs on the caller's client, inside the caller's transaction.
+ */
+
+/** A held row as a release reads it. */
+export interface HeldTransferRow {
+  readonly invoice_id: string;
+  readonly host_account_id: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly source_transaction: string | null;
+  readonly key_generation: number;
+  readonly attempts: number;
+}
+
+const heldColumns = 'invoice_id, host_account_id, amount::text, currency, source_transaction, key_generation, attempts';
+
+/** Marks the row paid with Stripe's transfer id, under the key generation that was used. */
+export async function markTransferPaid(db: PoolClient, invoiceId: string, hostAccountId: string, transferId: string, keyGeneration: number, idempotencyKey: string): Promise<void> {
+  await db.query(
+    `UPDATE host_transfers
+        SET status = 'paid', stripe_transfer_id = $3, paid_at = now(), key_generation = $4, idempotency_key = $5,
+            hold_reason = NULL, next_attempt_at = NULL
+      WHERE invoice_id = $1 AND host_account_id = $2`,
+    [invoiceId, hostAccountId, transferId, keyGeneration, idempotencyKey],
+  );
+}
+
+/** Moves the row to its next key generation (kept only if the transaction commits). */
+export async function setKeyGeneration(db: PoolClient, invoiceId: string, hostAccountId: string, keyGeneration: number, idempotencyKey: string): Promise<void> {
+  await db.query('UPDATE host_transfers SET key_generation = $3, idempotency_key = $4 WHERE invoice_id = $1 AND host_account_id = $2', [
+    invoiceId,
+    hostAccountId,
+    keyGeneration,
+    idempotencyKey,
+  ]);
+}
+
+/**
+ * Records a failed payment on a row that stays `held`: why, one more attempt, the error,
+ * when the release sweep may try again (`retryInMs` from now; 0: at its next round), and
+ * the key generation reached when given (host-transfer.ts names its key).
+ */
+export async function recordTransferFailure(
+  db: PoolClient,
+  failure: { invoiceId: string; hostAccountId: string; reason: 'awaiting_funds' | 'release_failed'; error: string; retryInMs: number; keyGeneration?: number },
+): Promise<void> {
+  await db.query(
+    `UPDATE host_transfers
+        SET status = 'held', hold_reason = $3, attempts = attempts + 1, last_error = $4,
+            next_attempt_at = now() + $5 * interval '1 millisecond',
+            key_generation = COALESCE($6, key_generation),
+            idempotency_key = CASE WHEN $6::integer IS NULL OR $6::integer = 0 THEN idempotency_key
+                                   ELSE 'transfer:' || invoice_id || ':' || host_account_id || ':g' || $6::integer END
+      WHERE invoice_id = $1 AND host_account_id = $2`,
+    [failure.invoiceId, failure.hostAccountId, failure.reason, failure.error, failure.retryInMs, failure.keyGeneration ?? null],
+  );
+}
+
+/**
+ * The host's held transfers that a release may pay now, locked: those waiting for its
+ * payouts, and those whose retry is due (a row waiting for funds keeps its schedule).
+ */
+export async function lockReleasableTransfers(db: PoolClient, hostAccountId: string): Promise<HeldTransferRow[]> {
+  const { rows } = await db.query<HeldTransferRow>(
+    `SELECT ${heldColumns}
+       FROM host_transfers
+      WHERE host_account_id = $1 AND status = 'held' AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+      ORDER BY created_at, invoice_id FOR UPDATE`,
+    [hostAccountId],
+  );
+  return rows;
+}
+
+/**
+ * One held transfer whose retry is due and whose host can be paid, locked; rows another
+ * transaction holds are skipped, so replicas sweeping at once never take the same row, and
+ * so are the hosts in `skipHosts`.
+ */
+export async function lockDueTransfer(db: PoolClient, skipHosts: readonly string[] = []): Promise<HeldTransferRow | undefined> {
+  const { rows } = await db.query<HeldTransferRow>(
+    `SELECT ${heldColumns.split(', ').map((column) => `t.${column}`).join(', ')}
+       FROM host_transfers t JOIN hosts h ON h.account_id = t.host_account_id
+      WHERE t.status = 'held' AND t.next_attempt_at <= now() AND h.payouts_enabled AND h.deauthorized_at IS NULL
+        AND NOT (t.host_account_id = ANY($1::text[]))
+      ORDER BY t.next_attempt_at
+      LIMIT 1
+      FOR UPDATE OF t SKIP LOCKED`,
+    [skipHosts],
+  );
+  return rows[0];
+}
