@@ -11,13 +11,16 @@ describe('the ingest process', () => {
   let proxy: TcpProxy;
   let ingest: RunningProcess;
   let url: string;
+  let metricsUrl: string;
 
   beforeAll(async () => {
     broker = await createTestBroker(rabbitmqUrl);
     const target = new URL(rabbitmqUrl);
     proxy = await startTcpProxy({ target: { host: target.hostname, port: Number(target.port || 5672) } });
     ingest = startApp(entry, ingestEnv(broker, proxy.url(rabbitmqUrl), { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', PUBLISH_TIMEOUT_MS: '20000' }));
-    url = (await ingest.waitForLog((line) => line.msg === 'listening')).url as string;
+    const listening = await ingest.waitForLog((line) => line.msg === 'listening');
+    url = listening.url as string;
+    metricsUrl = listening.metricsUrl as string;
     await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { what: 'the ingest to be ready' });
   });
 
@@ -37,6 +40,17 @@ describe('the ingest process', () => {
 
   it('logs a full http URL once listening', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('serves /metrics on its metrics listener and not on the public webhook port', async () => {
+    const onWebhookPort = await fetch(`${url}/metrics`);
+    const onMetricsPort = await fetch(`${metricsUrl}/metrics`);
+
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(metricsUrl).not.toBe(url);
+    expect(onWebhookPort.status).toBe(404);
+    expect(onMetricsPort.status).toBe(200);
+    expect(await onMetricsPort.text()).toContain('ingest_webhook_requests_total');
   });
 
   it('serves a signed event over real HTTP and publishes its exact bytes', async () => {
@@ -71,7 +85,7 @@ describe('the ingest process', () => {
       answered = true;
       return response;
     });
-    await waitFor(async () => sampleValue(await (await fetch(`${url}/metrics`)).text(), 'ingest_publishes_in_flight', {}) === 1, {
+    await waitFor(async () => sampleValue(await (await fetch(`${metricsUrl}/metrics`)).text(), 'ingest_publishes_in_flight', {}) === 1, {
       what: 'the publish to wait for its confirm',
     });
 
