@@ -28,7 +28,7 @@ const SMALL_BODY_BYTES = 65_536;
  * webhook on them is answered 503 with `Retry-After`, which Stripe retries.
  */
 export interface Admission {
-  /** Counts the connections of `server` from now on. */
+  /** Counts the connections of `server` from now on, and drops those beyond twice the cap. */
   watch(server: Server): void;
   /**
    * Admits a webhook, reserving its declared length (the body limit when it declares none)
@@ -58,6 +58,9 @@ export function createAdmission(options: AdmissionOptions): Admission {
 
   return {
     watch(server) {
+      // The last line: beyond twice the cap even the 503 answers would cost memory without
+      // bound, so Node drops further sockets unanswered (about 5 KiB each while open).
+      server.maxConnections = 2 * options.maxConnections;
       server.on('connection', (socket: Socket) => {
         openConnections += 1;
         if (openConnections > options.maxConnections) beyondCap.add(socket);

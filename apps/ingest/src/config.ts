@@ -22,14 +22,15 @@ const schema = z
     HEADERS_TIMEOUT_MS: positiveInt.default(5_000),
     /**
      * Open connections beyond which a webhook is answered 503 with `Retry-After` and the
-     * connection closed. Each idle connection costs a few KiB (docs/operations.md).
+     * connection closed; beyond twice as many, new connections are dropped unanswered. Each
+     * open connection costs about 5 KiB of memory (docs/operations.md).
      */
     MAX_CONNECTIONS: positiveInt.default(4_096),
     /**
      * Body bytes that may be in flight before their signature is checked, counted by each
      * request's declared length; beyond it a webhook is answered 503 with `Retry-After`.
      */
-    MAX_UNVERIFIED_BODY_BYTES: positiveInt.default(32 * 1_048_576),
+    MAX_UNVERIFIED_BODY_BYTES: positiveInt.default(16 * 1_048_576),
     /** The listener of `GET /metrics`, kept off the public webhook port. 0: any free port. */
     METRICS_PORT: port.default(9463),
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
