@@ -88,6 +88,8 @@ describe('the unverified body budget', () => {
     sockets.push(fourth.socket);
     const refused = await fourth.answer;
     const refusedAfterMs = Date.now() - started;
+    // A fast client gets the answer too, although its whole body is on its way.
+    const fast = await postOnFreshConnection(port, ' '.repeat(MiB - 1));
     const { payload } = makeEvent({ type: 'invoice.paid' });
     const small = await postOnFreshConnection(port, payload);
 
@@ -95,6 +97,8 @@ describe('the unverified body budget', () => {
     expect(refused.text).toMatch(/\r\nretry-after: 5\r\n/i);
     expect(refused.text).toMatch(/"error":"body_budget"/);
     expect(refusedAfterMs).toBeLessThan(1_000);
+    expect(fast.status).toBe(503);
+    expect(fast.headers['retry-after']).toBe('5');
     expect(small.status).toBe(200);
 
     for (const client of slow) client.socket.destroy();
