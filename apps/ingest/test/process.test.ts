@@ -116,6 +116,7 @@ describe('a configuration mistake', () => {
     { name: 'a missing signing secret', variable: 'STRIPE_WEBHOOK_SECRET_CONNECT', env: { STRIPE_WEBHOOK_SECRET_CONNECT: '' } },
     { name: 'a RABBITMQ_URL that is not amqp', variable: 'RABBITMQ_URL', env: { RABBITMQ_URL: 'http://guest:hunter2secret@127.0.0.1:5672' } },
     { name: 'a PORT out of range', variable: 'PORT', env: { PORT: '70000' } },
+    { name: 'a body budget smaller than two of the largest bodies', variable: 'MAX_UNVERIFIED_BODY_BYTES', env: { MAX_UNVERIFIED_BODY_BYTES: '1000' } },
     { name: 'a secret that does not start with whsec_', variable: 'STRIPE_WEBHOOK_SECRET_PLATFORM', env: { STRIPE_WEBHOOK_SECRET_PLATFORM: 'sk_test_fake_notasigningsecret42' } },
   ];
 
