@@ -16,6 +16,7 @@ interface Service {
   container_name?: string;
   environment?: Record<string, string | number | boolean | null>;
   ports?: string[];
+  expose?: string[];
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
@@ -126,6 +127,13 @@ describe('docker-compose.yml', () => {
     const config = loadIngestConfig(environmentOf('ingest'));
     expect(config).toMatchObject({ PORT: 3000, HOST: '0.0.0.0', TOPOLOGY_PREFIX: '' });
     expect(new URL(config.RABBITMQ_URL).host).toBe('rabbitmq:5672');
+  });
+
+  it('serves the ingest\'s metrics inside the compose network only, on a port other than the published webhook port', () => {
+    const config = loadIngestConfig(environmentOf('ingest'));
+    expect(config).toMatchObject({ METRICS_PORT: 9463, METRICS_HOST: '0.0.0.0' });
+    expect(service('ingest').expose).toEqual(['9463']);
+    expect(containerPorts('ingest')).toEqual(['3000']);
   });
 
   it('sets every variable the worker requires, and points it at the emulator and the broker and database services', () => {

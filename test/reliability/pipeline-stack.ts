@@ -109,6 +109,8 @@ export async function startPipelineStack(options: StartStackOptions): Promise<Pi
     STRIPE_WEBHOOK_SECRET_CONNECT: webhookSecrets.connect,
     PORT: String(ingestPort),
     HOST: '127.0.0.1',
+    // The ingest's /metrics listener: a free port, so runs and a local stack never collide.
+    METRICS_PORT: '0',
     PUBLISH_TIMEOUT_MS: '1500',
     RETRY_AFTER_S: '1',
     LOG_LEVEL: 'info',

@@ -17,6 +17,8 @@ beforeAll(async () => {
     STRIPE_WEBHOOK_SECRET_CONNECT: secrets.connect,
     PORT: '0',
     HOST: '127.0.0.1',
+    // The ingest's /metrics listener: a free port, not the default 9463 a local stack may hold.
+    METRICS_PORT: '0',
     LOG_LEVEL: 'info',
   });
   const url = String((await ingest.waitForLog((line) => line.msg === 'listening')).url);

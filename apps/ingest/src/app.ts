@@ -1,10 +1,10 @@
 import Fastify, { LogController } from 'fastify';
 import type { Publisher } from '@pipeline/broker';
 import type { Logger } from '@pipeline/core';
+import { createAdmission, type Admission } from './admission.ts';
 import type { IngestConfig } from './config.ts';
 import { createErrorHandler } from './error-handler.ts';
-import type { IngestMetrics } from './metrics.ts';
-import { metricsRoute } from './metrics-route.ts';
+import { registerAdmissionGauges, type IngestMetrics } from './metrics.ts';
 import { probeRoutes } from './probe-routes.ts';
 import { createRequestLog } from './request-log.ts';
 import { webhookRoutes } from './webhook-routes.ts';
@@ -14,6 +14,8 @@ export interface IngestAppOptions {
   readonly publisher: Pick<Publisher, 'publishConfirmed' | 'ready'>;
   readonly logger: Logger;
   readonly metrics: IngestMetrics;
+  /** Default: caps from the configuration (MAX_CONNECTIONS, MAX_UNVERIFIED_BODY_BYTES). */
+  readonly admission?: Admission;
 }
 
 /**
@@ -22,9 +24,21 @@ export interface IngestAppOptions {
  */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-/** Builds the ingest's Fastify instance, routes and hooks included, without listening. */
+/**
+ * Builds the ingest's Fastify instance, routes and hooks included, without listening.
+ * `GET /metrics` is not among its routes: it is served by the metrics app on a port of its own.
+ */
 export function buildIngestApp(options: IngestAppOptions) {
   const { config, publisher, metrics } = options;
+  const admission =
+    options.admission ??
+    createAdmission({
+      maxConnections: config.MAX_CONNECTIONS,
+      maxUnverifiedBytes: config.MAX_UNVERIFIED_BODY_BYTES,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    });
+  // Node refuses a headers timeout longer than the request timeout.
+  const headersTimeoutMs = Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS);
   const app = Fastify({
     loggerInstance: options.logger,
     // One line per request, written by the onResponse hook, instead of Fastify's two.
@@ -40,11 +54,14 @@ export function buildIngestApp(options: IngestAppOptions) {
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     http: {
       requestTimeout: config.REQUEST_TIMEOUT_MS,
-      headersTimeout: config.REQUEST_TIMEOUT_MS,
+      // A client trickling its headers (a slow-loris) gets a 408 and loses its connection.
+      headersTimeout: headersTimeoutMs,
       // Node looks for expired requests every 30 s by default, far too late for a 10 s budget.
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.REQUEST_TIMEOUT_MS / 4))),
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
     },
   });
+  admission.watch(app.server);
+  registerAdmissionGauges(metrics.registry, admission);
   app.setErrorHandler(createErrorHandler({ retryAfterS: config.RETRY_AFTER_S, bodyLimitBytes: config.BODY_LIMIT_BYTES }));
   const requestLog = createRequestLog(metrics);
   app.addHook('onResponse', requestLog.onResponse);
@@ -57,12 +74,12 @@ export function buildIngestApp(options: IngestAppOptions) {
     closing = true;
     done();
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) void reply.header('connection', 'close');
+  app.addHook('onSend', (request, reply, payload, done) => {
+    // A connection beyond MAX_CONNECTIONS is answered once, then closed to make room.
+    if (closing || admission.overCap(request.raw.socket)) void reply.header('connection', 'close');
     done(null, payload);
   });
-  app.register(webhookRoutes, { config, publisher, metrics });
+  app.register(webhookRoutes, { config, publisher, metrics, admission });
   app.register(probeRoutes, { publisher });
-  app.register(metricsRoute, { registry: metrics.registry });
   return app;
 }

@@ -25,10 +25,11 @@ async function main(): Promise<void> {
   if (config === undefined) return;
   // Loaded once the configuration is known to be good, so a mistake is reported at once
   // rather than after the broker client, Fastify and the Stripe SDK have loaded.
-  const [{ createPublisher, topologyNames }, { buildIngestApp }, { createIngestMetrics }] = await Promise.all([
+  const [{ createPublisher, topologyNames }, { buildIngestApp }, { createIngestMetrics }, { buildMetricsApp }] = await Promise.all([
     import('@pipeline/broker'),
     import('./app.ts'),
     import('./metrics.ts'),
+    import('./metrics-app.ts'),
   ]);
   const logger = createLogger({ name: 'ingest', level: config.LOG_LEVEL });
 
@@ -43,15 +44,20 @@ async function main(): Promise<void> {
   });
   const metrics = createIngestMetrics(publisher);
   const app = buildIngestApp({ config, publisher, logger, metrics });
+  const metricsApp = buildMetricsApp({ registry: metrics.registry, logger });
 
   // Stop accepting, let in-flight requests finish (their confirms included), then let the
-  // publisher wait for any confirm still pending before it closes the connection.
+  // publisher wait for any confirm still pending before it closes the connection. Metrics
+  // stay scrapeable until the last webhook is answered.
   onShutdown(logger, async () => {
     await app.close();
     await publisher.close();
+    await metricsApp.close();
   });
 
   try {
+    // Metrics first: once `listening` is logged, both addresses in it answer.
+    await metricsApp.listen({ host: config.METRICS_HOST, port: config.METRICS_PORT });
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (err: unknown) {
     logger.fatal({ err }, 'cannot listen');
@@ -59,7 +65,10 @@ async function main(): Promise<void> {
     // Not exitCode: the shutdown handler would run on beforeExit and exit 0.
     process.exit(1);
   }
-  logger.info({ url: urlOf(app.server.address() as AddressInfo) }, 'listening');
+  logger.info(
+    { url: urlOf(app.server.address() as AddressInfo), metricsUrl: urlOf(metricsApp.server.address() as AddressInfo) },
+    'listening',
+  );
 }
 
 await main();

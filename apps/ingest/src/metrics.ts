@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Publisher } from '@pipeline/broker';
+import type { Admission } from './admission.ts';
 
 /** What became of a webhook request; the `outcome` label of `ingest_webhook_requests_total`. */
 export type WebhookOutcome =
@@ -13,7 +14,7 @@ export type WebhookOutcome =
   | 'forbidden'
   /** Larger than BODY_LIMIT_BYTES: 413. */
   | 'too_large'
-  /** The broker did not take the event (down, blocked, no confirm in time): 503, Stripe retries. */
+  /** The broker did not take the event (down, blocked, no confirm in time), or a cap was reached: 503, Stripe retries. */
   | 'unavailable'
   /** A bug: 500. */
   | 'failed'
@@ -65,4 +66,27 @@ export function createIngestMetrics(publisher: Pick<Publisher, 'ready' | 'inFlig
     },
   });
   return { registry, requests, publishDuration };
+}
+
+/**
+ * Gauges that read the admission caps' counts when scraped: open connections and the body
+ * bytes reserved by webhooks being read or published.
+ */
+export function registerAdmissionGauges(registry: Registry, admission: Pick<Admission, 'openConnections' | 'reservedBytes'>): void {
+  new Gauge({
+    name: 'ingest_open_connections',
+    help: 'Connections open on the webhook port (MAX_CONNECTIONS caps them)',
+    registers: [registry],
+    collect() {
+      this.set(admission.openConnections);
+    },
+  });
+  new Gauge({
+    name: 'ingest_unverified_body_bytes',
+    help: 'Body bytes reserved by webhooks in flight (MAX_UNVERIFIED_BODY_BYTES caps them)',
+    registers: [registry],
+    collect() {
+      this.set(admission.reservedBytes);
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint, Publisher } from '@pipeline/broker';
+import type { Admission } from './admission.ts';
 import type { IngestConfig } from './config.ts';
 import { createIpAllowlist } from './ip-allowlist.ts';
 import type { IngestMetrics } from './metrics.ts';
@@ -10,7 +11,13 @@ export interface WebhookRoutesOptions {
   readonly config: IngestConfig;
   readonly publisher: Pick<Publisher, 'publishConfirmed'>;
   readonly metrics: IngestMetrics;
+  readonly admission: Pick<Admission, 'admit'>;
 }
+
+const refusalMessages = {
+  connection_limit: 'too many open connections; retry later',
+  body_budget: 'too many request bodies are being read; retry later',
+} as const;
 
 const secretSetting = {
   platform: 'STRIPE_WEBHOOK_SECRET_PLATFORM',
@@ -38,12 +45,22 @@ export function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOption
       `/webhooks/${endpoint}`,
       {
         bodyLimit: config.BODY_LIMIT_BYTES,
-        // Before the body is read: a refused address costs no more than its headers.
+        // Before the body is read: a refused request costs no more than its headers.
         onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
           noteRequest(request, { endpoint });
-          if (allowed === undefined || allowed(request.ip)) return undefined;
-          noteRequest(request, { outcome: 'forbidden', reason: 'ip_not_allowed' });
-          return reply.code(403).send({ error: 'ip_not_allowed', message: 'this address may not post webhooks' });
+          if (allowed !== undefined && !allowed(request.ip)) {
+            noteRequest(request, { outcome: 'forbidden', reason: 'ip_not_allowed' });
+            return reply.code(403).send({ error: 'ip_not_allowed', message: 'this address may not post webhooks' });
+          }
+          const refused = options.admission.admit(request.raw, reply.raw);
+          if (refused === undefined) return undefined;
+          noteRequest(request, { outcome: 'unavailable', reason: refused });
+          // Closed, so the unread body is not read to keep the connection; Stripe retries a 503.
+          return reply
+            .code(503)
+            .header('retry-after', String(config.RETRY_AFTER_S))
+            .header('connection', 'close')
+            .send({ error: refused, message: refusalMessages[refused] });
         },
       },
       createWebhookHandler({

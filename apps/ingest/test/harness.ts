@@ -6,6 +6,7 @@ import { buildEvent, serializeEvent, signPayload, type BuildEventOptions } from 
 import { waitFor, type TestBroker } from '@pipeline/testkit';
 import { buildIngestApp } from '../src/app.ts';
 import { loadConfig, type IngestConfig } from '../src/config.ts';
+import { buildMetricsApp } from '../src/metrics-app.ts';
 import { createIngestMetrics, type IngestMetrics } from '../src/metrics.ts';
 
 /** Obviously fake signing secrets, one per endpoint. */
@@ -22,6 +23,9 @@ export function ingestEnv(broker: TestBroker, rabbitmqUrl: string, overrides: Re
     STRIPE_WEBHOOK_SECRET_PLATFORM: secrets.platform,
     STRIPE_WEBHOOK_SECRET_CONNECT: secrets.connect,
     LOG_LEVEL: 'debug',
+    // Any free port: test files run in parallel, and a fixed metrics port would collide.
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
     ...overrides,
   };
 }
@@ -60,7 +64,9 @@ export interface Ingest {
   metrics: IngestMetrics;
   config: IngestConfig;
   logs: CapturedLogs;
-  /** The `/metrics` text. */
+  /** The metrics listener's app (not listening; use `inject`). */
+  metricsApp: ReturnType<typeof buildMetricsApp>;
+  /** The `/metrics` text, from the metrics app. */
   scrape(): Promise<string>;
   close(): Promise<void>;
 }
@@ -81,21 +87,24 @@ export async function startIngest(env: Record<string, string>, options: { waitRe
   });
   const metrics = createIngestMetrics(publisher);
   const app = buildIngestApp({ config, publisher, logger: logs.logger, metrics });
-  await app.ready();
+  const metricsApp = buildMetricsApp({ registry: metrics.registry, logger: logs.logger });
+  await Promise.all([app.ready(), metricsApp.ready()]);
   if (options.waitReady !== false) await waitFor(() => publisher.ready, { what: 'the publisher to be ready' });
   return {
     app,
+    metricsApp,
     publisher,
     metrics,
     config,
     logs,
     async scrape() {
-      const response = await app.inject({ method: 'GET', url: '/metrics' });
+      const response = await metricsApp.inject({ method: 'GET', url: '/metrics' });
       return response.body;
     },
     async close() {
       await app.close();
       await publisher.close();
+      await metricsApp.close();
     },
   };
 }

@@ -11,13 +11,16 @@ describe('the ingest process', () => {
   let proxy: TcpProxy;
   let ingest: RunningProcess;
   let url: string;
+  let metricsUrl: string;
 
   beforeAll(async () => {
     broker = await createTestBroker(rabbitmqUrl);
     const target = new URL(rabbitmqUrl);
     proxy = await startTcpProxy({ target: { host: target.hostname, port: Number(target.port || 5672) } });
     ingest = startApp(entry, ingestEnv(broker, proxy.url(rabbitmqUrl), { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', PUBLISH_TIMEOUT_MS: '20000' }));
-    url = (await ingest.waitForLog((line) => line.msg === 'listening')).url as string;
+    const listening = await ingest.waitForLog((line) => line.msg === 'listening');
+    url = listening.url as string;
+    metricsUrl = listening.metricsUrl as string;
     await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { what: 'the ingest to be ready' });
   });
 
@@ -37,6 +40,17 @@ describe('the ingest process', () => {
 
   it('logs a full http URL once listening', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('serves /metrics on its metrics listener and not on the public webhook port', async () => {
+    const onWebhookPort = await fetch(`${url}/metrics`);
+    const onMetricsPort = await fetch(`${metricsUrl}/metrics`);
+
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(metricsUrl).not.toBe(url);
+    expect(onWebhookPort.status).toBe(404);
+    expect(onMetricsPort.status).toBe(200);
+    expect(await onMetricsPort.text()).toContain('ingest_webhook_requests_total');
   });
 
   it('serves a signed event over real HTTP and publishes its exact bytes', async () => {
@@ -71,7 +85,7 @@ describe('the ingest process', () => {
       answered = true;
       return response;
     });
-    await waitFor(async () => sampleValue(await (await fetch(`${url}/metrics`)).text(), 'ingest_publishes_in_flight', {}) === 1, {
+    await waitFor(async () => sampleValue(await (await fetch(`${metricsUrl}/metrics`)).text(), 'ingest_publishes_in_flight', {}) === 1, {
       what: 'the publish to wait for its confirm',
     });
 
@@ -102,6 +116,7 @@ describe('a configuration mistake', () => {
     { name: 'a missing signing secret', variable: 'STRIPE_WEBHOOK_SECRET_CONNECT', env: { STRIPE_WEBHOOK_SECRET_CONNECT: '' } },
     { name: 'a RABBITMQ_URL that is not amqp', variable: 'RABBITMQ_URL', env: { RABBITMQ_URL: 'http://guest:hunter2secret@127.0.0.1:5672' } },
     { name: 'a PORT out of range', variable: 'PORT', env: { PORT: '70000' } },
+    { name: 'a body budget smaller than two of the largest bodies', variable: 'MAX_UNVERIFIED_BODY_BYTES', env: { MAX_UNVERIFIED_BODY_BYTES: '1000' } },
     { name: 'a secret that does not start with whsec_', variable: 'STRIPE_WEBHOOK_SECRET_PLATFORM', env: { STRIPE_WEBHOOK_SECRET_PLATFORM: 'sk_test_fake_notasigningsecret42' } },
   ];
 

@@ -13,7 +13,7 @@ const services: Services = {
 
 function running(ingestUrl: string): RunningStack {
   return {
-    ingest: { name: 'ingest', pid: 1, url: ingestUrl },
+    ingest: { name: 'ingest', pid: 1, url: ingestUrl, metricsUrl: 'http://127.0.0.1:9463' },
     emulator: { name: 'stripe-emulator', pid: 2, url: 'http://127.0.0.1:12111' },
     workers: [
       { name: 'worker-1', pid: 3, url: 'http://127.0.0.1:9464' },
@@ -29,6 +29,13 @@ describe('formatBanner', () => {
     expect(banner).toContain('STRIPE_WEBHOOK_SECRET_PLATFORM=whsec_local_platform_example npm run cli -- trigger customer.subscription.created');
     expect(banner).toContain('stripe listen --forward-to localhost:3000/webhooks/platform --forward-connect-to localhost:3000/webhooks/connect');
     expect(banner).toContain('worker-2          http://127.0.0.1:9465/readyz');
+  });
+
+  it('shows the ingest\'s metrics on their own listener, not on the webhook port', () => {
+    const banner = formatBanner(loadConfig({}), services, running('http://127.0.0.1:3000'));
+    expect(banner).toContain('GET  http://127.0.0.1:9463/metrics');
+    expect(banner).not.toContain('http://127.0.0.1:3000/metrics');
+    expect(banner).not.toMatch(/:3000\/healthz.*\/metrics/);
   });
 
   it('never prints real secrets or passwords, and points the CLI at an ingest on another port', () => {

@@ -27,7 +27,9 @@ export function formatBanner(config: StackConfig, services: Services, stack: Run
     `  ingest            ${ingest}`,
     `    POST ${ingest}/webhooks/platform   events of the platform's own account`,
     `    POST ${ingest}/webhooks/connect    events of connected accounts`,
-    `    GET  ${ingest}/healthz  /readyz  /metrics`,
+    `    GET  ${ingest}/healthz  /readyz`,
+    // Off the webhook port: the ingest serves its metrics on a listener of their own.
+    ...(stack.ingest.metricsUrl === undefined ? [] : [`    GET  ${stack.ingest.metricsUrl}/metrics`]),
     ...stack.workers.map((worker) => `  ${worker.name.padEnd(18)}${worker.url}/readyz  /metrics`),
     `  Stripe emulator   ${stack.emulator.url}   (the workers' STRIPE_API_BASE)`,
     `  RabbitMQ          ${redactUrl(services.rabbitmqUrl)}${containers('RabbitMQ')}`,

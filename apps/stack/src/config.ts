@@ -26,6 +26,8 @@ const schema = z
       .default('sk_test_local_example'),
     /** 0 here and in the other ports: any free port, read back from the app's `listening` line. */
     INGEST_PORT: port.default(3000),
+    /** The ingest's `/metrics` listener, on 127.0.0.1 (below the workers' 9464 and up). */
+    INGEST_METRICS_PORT: port.default(9463),
     EMULATOR_PORT: port.default(12111),
     /** How many worker processes to run. */
     WORKERS: positiveInt.max(32, 'must be at most 32').default(2),

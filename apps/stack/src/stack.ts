@@ -40,6 +40,8 @@ export async function startStack(deps: {
     STRIPE_WEBHOOK_SECRET_CONNECT: config.STRIPE_WEBHOOK_SECRET_CONNECT,
     PORT: String(config.INGEST_PORT),
     HOST: '127.0.0.1',
+    METRICS_PORT: String(config.INGEST_METRICS_PORT),
+    METRICS_HOST: '127.0.0.1',
   };
   const emulatorEnv = { ...baseEnv, PORT: String(config.EMULATOR_PORT), HOST: '127.0.0.1', LOG_LEVEL: config.LOG_LEVEL };
   const workerEnv = (index: number, emulatorUrl: string) => ({

@@ -18,6 +18,8 @@ export interface StartedChild {
   readonly pid: number;
   /** The `url` of its `listening` line. */
   readonly url: string;
+  /** The `metricsUrl` of its `listening` line, for an app whose metrics have a listener of their own (the ingest). */
+  readonly metricsUrl?: string;
 }
 
 export interface SupervisorOptions {
@@ -70,11 +72,12 @@ export function createSupervisor(options: SupervisorOptions) {
     });
   }
 
-  function listeningUrl(line: string): string | undefined {
+  function listeningUrls(line: string): { url: string; metricsUrl?: string } | undefined {
     if (!line.startsWith('{')) return undefined;
     try {
-      const parsed = JSON.parse(line) as { msg?: unknown; url?: unknown };
-      return parsed.msg === 'listening' && typeof parsed.url === 'string' ? parsed.url : undefined;
+      const parsed = JSON.parse(line) as { msg?: unknown; url?: unknown; metricsUrl?: unknown };
+      if (parsed.msg !== 'listening' || typeof parsed.url !== 'string') return undefined;
+      return typeof parsed.metricsUrl === 'string' ? { url: parsed.url, metricsUrl: parsed.metricsUrl } : { url: parsed.url };
     } catch {
       return undefined;
     }
@@ -116,11 +119,11 @@ export function createSupervisor(options: SupervisorOptions) {
           reject(new Error(`${spec.name} could not be started`, { cause: err }));
         });
         forward(child.stdout, options.stdout, prefix, (line) => {
-          const url = listeningUrl(line);
-          if (url === undefined || listening) return;
+          const urls = listeningUrls(line);
+          if (urls === undefined || listening) return;
           listening = true;
           clearTimeout(timer);
-          resolve({ name: spec.name, pid: child.pid ?? -1, url });
+          resolve({ name: spec.name, pid: child.pid ?? -1, ...urls });
         });
         forward(child.stderr, options.stderr, styleText(color, `${spec.name.padEnd(prefixWidth)} | `, { stream: options.stderr }));
         void exited.then((exit) => {

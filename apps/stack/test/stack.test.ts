@@ -45,6 +45,7 @@ describe('npm start (the whole stack in one process)', () => {
       STRIPE_WEBHOOK_SECRET_PLATFORM: platformSecret,
       STRIPE_WEBHOOK_SECRET_CONNECT: 'whsec_test_connect_stack',
       INGEST_PORT: '0',
+      INGEST_METRICS_PORT: '0',
       EMULATOR_PORT: '0',
       WORKER_METRICS_PORT: '0',
       WORKERS: String(workers),
@@ -56,9 +57,9 @@ describe('npm start (the whole stack in one process)', () => {
   }
 
   /** Waits for the stack's `stack ready` line and returns the children it lists. */
-  async function readyChildren(running: RunningProcess): Promise<Array<{ name: string; pid: number; url: string }>> {
+  async function readyChildren(running: RunningProcess): Promise<Array<{ name: string; pid: number; url: string; metricsUrl?: string }>> {
     const ready = await running.waitForLog((line) => line.msg === 'stack ready', 60_000);
-    const children = ready.children as Array<{ name: string; pid: number; url: string }>;
+    const children = ready.children as Array<{ name: string; pid: number; url: string; metricsUrl?: string }>;
     childPids = children.map((child) => child.pid);
     return children;
   }
@@ -95,6 +96,9 @@ describe('npm start (the whole stack in one process)', () => {
       body: payload,
     });
     expect(response.status).toBe(200);
+    // The ingest's metrics are on their own listener, not on the webhook port.
+    expect((await fetch(`${ingest!.metricsUrl}/metrics`)).status).toBe(200);
+    expect((await fetch(`${ingest!.url}/metrics`)).status).toBe(404);
 
     const subscriptionId = (event.data.object as { id: string }).id;
     const row = await waitFor(

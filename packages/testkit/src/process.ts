@@ -20,10 +20,11 @@ export interface RunningProcess {
 
 /**
  * Runs one of the apps as a real process from its TypeScript source (Node 24 strips the
- * types), with the given environment added to this process's.
+ * types), with the given environment added to this process's. `nodeArgs` go before the
+ * entry (e.g. the production memory flags, for a test that measures memory).
  */
-export function startApp(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
-  const child = spawn(process.execPath, ['--conditions=source', entry, ...args], {
+export function startApp(entry: string, env: Record<string, string>, args: string[] = [], nodeArgs: readonly string[] = []): RunningProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

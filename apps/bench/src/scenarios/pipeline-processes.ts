@@ -28,6 +28,9 @@ export async function startIngest(entry: AppEntry, services: BenchServices, opti
       STRIPE_WEBHOOK_SECRET_CONNECT: benchSecrets.connect,
       PORT: String(port),
       HOST: '127.0.0.1',
+      // Its /metrics listener: any free port, so it never meets a stack or another run's.
+      METRICS_PORT: '0',
+      METRICS_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     },
     port,
