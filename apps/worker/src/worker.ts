@@ -1,11 +1,12 @@
 import { topologyNames } from '@pipeline/broker';
 import type { Logger } from '@pipeline/core';
-import { createPool, recordFailure } from '@pipeline/db';
+import { createPool, insertParkedEvent, recordFailure } from '@pipeline/db';
 import { createStripeClient } from '@pipeline/stripe-events';
 import type { Command } from './commands/command.ts';
 import { commandRegistry } from './commands/registry.ts';
 import type { WorkerConfig } from './config.ts';
 import { startEventConsumer, type EventConsumer } from './consumer.ts';
+import { startDeadQueueDrainer } from './dead-queue-drainer.ts';
 import { makeHandleDelivery } from './handle-delivery.ts';
 import { buildHealthServer } from './health-server.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -27,7 +28,8 @@ export interface Worker {
 export async function startWorker(config: WorkerConfig, logger: Logger, commands: ReadonlyMap<string, Command> = commandRegistry): Promise<Worker> {
   const pool = createPool({
     url: config.DATABASE_URL,
-    max: config.WORKER_PREFETCH + 1,
+    // One per prefetched message, one for failure records, one for the dead-queue drainer.
+    max: config.WORKER_PREFETCH + 2,
     applicationName: 'stripe-pipeline-worker',
     onError: (err) => {
       logger.warn({ err }, 'idle database connection failed');
@@ -61,12 +63,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
     handle: makeHandleDelivery({
       processEvent,
       recordFailure: (event, outcome, attempts, error) => recordFailure(pool, event, outcome, attempts, error),
+      parkEvent: (event) => insertParkedEvent(pool, event),
       names,
       retryDelaysMs: config.WORKER_RETRY_DELAYS,
       metrics,
       logger,
     }),
   });
+  const drainer = await startDeadQueueDrainer({ url: config.RABBITMQ_URL, names, logger, parkEvent: (event) => insertParkedEvent(pool, event) });
   probe.ready = () => consumer.ready;
   probe.inFlight = () => consumer.inFlight;
 
@@ -77,6 +81,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
     consumer,
     async stop() {
       await consumer.stop();
+      await drainer.stop();
       await health.close();
       await pool.end();
     },
