@@ -38,6 +38,7 @@ export async function startDeadQueueDrainer(options: DeadQueueDrainerOptions): P
   const maxDelayMs = options.maxRetryDelayMs ?? 30_000;
   let channel: Channel | undefined;
   const lifecycle = { stopping: false };
+  const isStopping = (): boolean => lifecycle.stopping;
   const wakeOnStop: Array<() => void> = [];
 
   function pause(ms: number): Promise<void> {
@@ -53,14 +54,15 @@ export async function startDeadQueueDrainer(options: DeadQueueDrainerOptions): P
   async function drainOne(message: ConsumeMessage, current: Channel): Promise<void> {
     const parked = parkedEventOf(message.content, message.properties);
     for (let delayMs = firstDelayMs; ; delayMs = Math.min(delayMs * 2, maxDelayMs)) {
+      // Stopped while retrying: the message is still held, and the broker keeps it when the channel closes.
+      if (isStopping()) return;
       try {
         await options.parkEvent(parked);
         break;
       } catch (err: unknown) {
-        if (lifecycle.stopping) return; // still held: the broker keeps it when the channel closes
+        if (isStopping()) return;
         logger.warn({ err, messageId: parked.eventId, retryInMs: delayMs }, 'could not record a dead-queue message; holding it and retrying');
         await pause(delayMs);
-        if (lifecycle.stopping) return;
       }
     }
     try {
