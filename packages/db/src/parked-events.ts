@@ -120,8 +120,9 @@ const columns = `id::text AS id, event_id AS "eventId", type, endpoint, account,
  */
 export async function listParkedEvents(pool: Pool, filter: ParkedEventFilter, page: { after?: string | undefined; limit: number }): Promise<ParkedEventRecord[]> {
   const { conditions, values } = whereOf(filter, 3);
-  const where = ['id > $1', ...conditions].join(' AND ');
-  const { rows } = await pool.query<ParkedEventRecord>(`SELECT ${columns} FROM parked_events WHERE ${where} ORDER BY id LIMIT $2`, [
+  const where = ['parked_events.id > $1', ...conditions].join(' AND ');
+  // parked_events.id, not id: a bare name in ORDER BY means the output column, the text alias.
+  const { rows } = await pool.query<ParkedEventRecord>(`SELECT ${columns} FROM parked_events WHERE ${where} ORDER BY parked_events.id LIMIT $2`, [
     page.after ?? '0',
     page.limit,
     ...values,

@@ -1,15 +1,15 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { topologyNames, type TopologyNames } from '@pipeline/broker';
+import { createReturnTracker, publishAndConfirm, topologyNames, type TopologyNames } from '@pipeline/broker';
 import type { ParkedEventRecord } from '@pipeline/db';
 import { openBrokerConnection } from '../broker-connection.ts';
 import { CliError } from '../cli-error.ts';
 import { replayProperties } from './replay-properties.ts';
 
-/** Sends parked events back to the work queue, one at a time, each confirmed by the broker. */
+/** Sends parked events back to the work queue, each confirmed by the broker (publishAndConfirm, the one confirm primitive). */
 export interface WorkQueueSender {
   /** The queues involved (TOPOLOGY_PREFIX applied). */
   readonly names: TopologyNames;
-  /** Resolves once the broker confirmed the copy as routed and stored. */
+  /** Resolves once the broker confirmed the copy as routed and stored; rejects with a PublishError otherwise. */
   send(parked: ParkedEventRecord, replayedAt: Date): Promise<void>;
   close(): Promise<void>;
 }
@@ -48,36 +48,18 @@ export async function openWorkQueueSender(options: OpenWorkQueueSenderOptions): 
     await connection.close().catch(() => undefined);
     throw err;
   }
-  let channelError: Error | undefined;
-  channel.on('error', (err: Error) => {
-    channelError = err;
-  });
-  // Copies go one at a time, so a return always belongs to the copy in flight.
-  let returned = false;
-  channel.on('return', () => {
-    returned = true;
-  });
+  channel.on('error', () => undefined);
+  const returns = createReturnTracker();
+  channel.on('return', returns.onReturn);
 
   return {
     names,
     send(parked, replayedAt) {
-      returned = false;
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          reject(new CliError('NOT_CONFIRMED', `the broker did not confirm the copy of ${parked.eventId ?? 'a message'} within ${confirmTimeoutMs} ms`));
-        }, confirmTimeoutMs);
-        try {
-          channel.sendToQueue(names.workQueue, parked.body, replayProperties(parked.properties, replayedAt), (err: unknown) => {
-            clearTimeout(timer);
-            if (returned) reject(new CliError('UNROUTABLE', `the broker returned the copy: queue ${names.workQueue} is gone`));
-            else if (err) reject(new CliError('NOT_CONFIRMED', 'the broker refused the copy', { cause: err }));
-            else resolve();
-          });
-        } catch (err: unknown) {
-          clearTimeout(timer);
-          reject(new CliError('BROKER_LOST', 'lost the broker connection; unsent events stay parked', { cause: channelError ?? err }));
-        }
-      });
+      const properties = replayProperties(parked.properties, replayedAt);
+      // Returns are matched by message id; a message that never had one (a malformed body)
+      // gets its row's id, so the copies of one page can be in flight together.
+      const messageId = typeof properties.messageId === 'string' ? properties.messageId : `parked-event-${parked.id}`;
+      return publishAndConfirm(channel, returns, { exchange: '', routingKey: names.workQueue }, parked.body, { ...properties, messageId }, confirmTimeoutMs);
     },
     async close() {
       await channel.close().catch(() => undefined);
