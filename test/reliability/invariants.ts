@@ -48,7 +48,9 @@ export async function pipelineSettled(inputs: Pick<InvariantInputs, 'expected' |
   for (const queue of [names.workQueue, ...workerRetryDelaysMs.map((ms) => names.retryQueue(ms))]) {
     if ((await inputs.broker.depth(queue)) > 0) return false;
   }
-  if ((await inputs.broker.depth(names.deadQueue)) < inputs.expected.deadLetters.size) return false;
+  // Parked events are rows of parked_events; the dead queue only passes them on (the workers drain it).
+  const { rows: parkedRows } = await inputs.db.pool.query<{ n: number }>('SELECT count(DISTINCT event_id)::int AS n FROM parked_events');
+  if ((parkedRows[0]?.n ?? 0) + (await inputs.broker.depth(names.deadQueue)) < inputs.expected.deadLetters.size) return false;
   const queues = await queueStates(inputs.broker.prefix);
   return queues.every((queue) => queue.name === names.deadQueue || queue.messages === 0);
 }
@@ -158,7 +160,13 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
   rows.push(row('no message held unacknowledged by a consumer', 0, unacked, unacked === 0));
 
   // Dead letters: exactly the ones the scenario meant.
-  const parked = await broker.drain(broker.names.deadQueue, { timeoutMs: 500 });
+  // Parked events live in parked_events; anything still in the dead queue counts too.
+  const drained = await broker.drain(broker.names.deadQueue, { timeoutMs: 500 });
+  const stored = await db.pool.query<{ event_id: string; properties: { headers?: Record<string, unknown> } }>('SELECT event_id, properties FROM parked_events');
+  const parked = [
+    ...stored.rows.map((r) => ({ properties: { messageId: r.event_id, headers: r.properties.headers } })),
+    ...drained.map((m) => ({ properties: { messageId: m.properties.messageId as unknown, headers: m.properties.headers } })),
+  ];
   const parkedIds = parked.map((m) => String(m.properties.messageId));
   const unexpected = parkedIds.filter((id) => !expected.deadLetters.has(id));
   const absent = [...expected.deadLetters].filter((id) => !parkedIds.includes(id));
@@ -167,7 +175,7 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
   const copies = parkedIds.length - new Set(parkedIds).size;
   const why = (id: string): string => {
     const message = parked.find((m) => String(m.properties.messageId) === id);
-    const headers = (message?.properties.headers ?? {}) as Record<string, unknown>;
+    const headers = (message?.properties.headers ?? {});
     return `${id} ${ledger.entries.get(id)?.type ?? '?'}: ${String(headers['x-last-error-code'])} ${String(headers['x-last-error']).slice(0, 120)}`;
   };
   const parkedOk = unexpected.length === 0 && absent.length === 0;

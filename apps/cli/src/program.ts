@@ -28,7 +28,7 @@ export function buildProgram(io: CliIo): Command {
   );
   program.addCommand(
     new Command('dead-letters')
-      .description('list, replay or purge parked messages in the dead-letter queue')
+      .description('list, replay or purge parked events (PostgreSQL table parked_events)')
       .addCommand(deadLettersListCommand(io))
       .addCommand(deadLettersReplayCommand(io))
       .addCommand(deadLettersPurgeCommand(io)),

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { declareTopology } from '@pipeline/broker';
 import { buildEvent } from '@pipeline/stripe-events';
-import { createTestBroker, startApp, waitFor, type TestBroker } from '@pipeline/testkit';
+import { createTestBroker, createTestDatabase, startApp, waitFor, type TestBroker, type TestDatabase } from '@pipeline/testkit';
 import type Stripe from 'stripe';
 import { cliEntry, oneErrorLine, runCli } from './cli.ts';
 import { parkAsWorker, parkByDeliveryLimit } from './park.ts';
 
-const { rabbitmqUrl } = inject('services');
+const { rabbitmqUrl, databaseUrl, templateDatabase } = inject('services');
 const day = 86_400_000;
 let broker: TestBroker;
+let db: TestDatabase;
 let env: Record<string, string>;
 
 /** The parked set every test starts from. */
@@ -20,28 +21,31 @@ const events = {
 };
 
 beforeAll(async () => {
-  broker = await createTestBroker(rabbitmqUrl);
+  [broker, db] = await Promise.all([createTestBroker(rabbitmqUrl), createTestDatabase(databaseUrl, templateDatabase)]);
   await declareTopology(broker.channel, broker.names);
-  env = { RABBITMQ_URL: rabbitmqUrl, TOPOLOGY_PREFIX: broker.prefix };
+  env = { RABBITMQ_URL: rabbitmqUrl, DATABASE_URL: db.url, TOPOLOGY_PREFIX: broker.prefix };
 });
 
 afterAll(async () => {
-  await broker.cleanup();
+  await Promise.all([broker.cleanup(), db.drop()]);
 });
 
 beforeEach(async () => {
   await broker.channel.purgeQueue(broker.names.workQueue);
-  await broker.channel.purgeQueue(broker.names.deadQueue);
-  await parkAsWorker(broker, events.retriedInvoice, { attempts: 7, error: 'Stripe answered 500', parkedAt: new Date(Date.now() - 2 * day) });
-  await parkAsWorker(broker, events.brokenInvoice, { attempts: 1, error: 'the invoice names no customer', errorCode: 'PERMANENT', parkedAt: new Date(Date.now() - 3_600_000) });
-  await parkAsWorker(broker, events.hostUpdate, { attempts: 7, error: 'database timeout', parkedAt: new Date(Date.now() - 5 * day) });
-  await parkByDeliveryLimit(broker, events.crashingSubscription);
-  await waitFor(async () => (await broker.depth(broker.names.deadQueue)) === 4, { what: 'four parked messages' });
+  await db.pool.query('DELETE FROM parked_events');
+  await parkAsWorker(db.pool, events.retriedInvoice, { attempts: 7, error: 'Stripe answered 500', parkedAt: new Date(Date.now() - 2 * day) });
+  await parkAsWorker(db.pool, events.brokenInvoice, { attempts: 1, error: 'the invoice names no customer', errorCode: 'PERMANENT', parkedAt: new Date(Date.now() - 3_600_000) });
+  await parkAsWorker(db.pool, events.hostUpdate, { attempts: 7, error: 'database timeout', parkedAt: new Date(Date.now() - 5 * day) });
+  await parkByDeliveryLimit(db.pool, events.crashingSubscription, broker.names.workQueue);
 });
 
 async function parkedIds(): Promise<string[]> {
-  const messages = await broker.drain(broker.names.deadQueue, { timeoutMs: 200 });
-  return messages.map((message) => message.properties.messageId as string).sort();
+  const { rows } = await db.pool.query<{ event_id: string }>('SELECT event_id FROM parked_events');
+  return rows.map((row) => row.event_id).sort();
+}
+
+async function parkedCount(): Promise<number> {
+  return (await parkedIds()).length;
 }
 
 const ids = (...list: Stripe.Event[]): string[] => list.map((event) => event.id).sort();
@@ -74,26 +78,26 @@ describe('dead-letters list', () => {
     expect(row(events.retriedInvoice)).toMatch(/invoice\.paid\s+-\s+7\s+\d{4}-\d\d-\d\dT[\d:]+Z\s+TRANSIENT: Stripe answered 500$/);
     expect(row(events.hostUpdate)).toMatch(/account\.updated\s+acct_1DeadLetterHost\s+7\s+.*database timeout$/);
     expect(row(events.crashingSubscription)).toMatch(/customer\.subscription\.updated\s+-\s+-\s+.*parked by the broker: delivery_limit/);
-    expect(lines.at(-1)).toMatch(/^4 messages listed of 4 parked in t\w+\.stripe\.events\.dead$/);
-    expect(await broker.depth(broker.names.deadQueue)).toBe(4);
+    expect(lines.at(-1)).toMatch(/^4 messages listed of 4 parked in parked_events$/);
+    expect(await parkedCount()).toBe(4);
   });
 
   it('filters by type glob and age, by account, and by error text', async () => {
     expect((await listJson('--type', 'invoice.*', '--older-than', '1d')).map((message) => message.id)).toEqual([events.retriedInvoice.id]);
     const [host] = await listJson('--account', 'acct_1DeadLetterHost', '--error', 'TIMEOUT');
     expect(host).toMatchObject({ id: events.hostUpdate.id, type: 'account.updated', attempts: 7, error: 'database timeout', parkedBy: 'worker' });
-    expect(await broker.depth(broker.names.deadQueue)).toBe(4);
+    expect(await parkedCount()).toBe(4);
   });
 
   it('stops at --limit', async () => {
     expect(await listJson('--limit', '2')).toHaveLength(2);
   });
 
-  it('says in one line when the dead queue does not exist', async () => {
-    const result = await runCli(['dead-letters', 'list'], { ...env, TOPOLOGY_PREFIX: 'tnosuchprefix.' });
+  it('lists without the broker: parked events live in PostgreSQL', async () => {
+    const result = await runCli(['dead-letters', 'list', '--json'], { DATABASE_URL: db.url, RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:1' });
 
-    expect(result.code).not.toBe(0);
-    expect(oneErrorLine(result)).toMatch(/queue tnosuchprefix\.stripe\.events\.dead does not exist/);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toHaveLength(4);
   });
 });
 
@@ -104,16 +108,16 @@ describe('dead-letters replay', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(events.retriedInvoice.id);
     expect(result.stdout).toContain(events.brokenInvoice.id);
-    expect(result.stdout).toMatch(/dry run: would replay 2 messages/);
+    expect(result.stdout).toMatch(/dry run: would replay 2 messages from parked_events/);
     expect(await broker.depth(broker.names.workQueue)).toBe(0);
     expect(await parkedIds()).toEqual(ids(...Object.values(events)));
   });
 
-  it('puts matching messages back on the work queue as they were, without the failure, and removes them from the dead queue', async () => {
+  it('puts matching messages back on the work queue as they were, without the failure, and removes them from parked_events', async () => {
     const result = await runCli(['dead-letters', 'replay', '--type', 'invoice.*', '--yes'], env);
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/replayed 2 messages from \S+ to \S+/);
+    expect(result.stdout).toMatch(/replayed 2 messages from parked_events to \S+\.stripe\.events\.work/);
     const replayed = await broker.drain(broker.names.workQueue, { max: 10 });
     expect(replayed.map((message) => message.properties.messageId as string).sort()).toEqual(ids(events.retriedInvoice, events.brokenInvoice));
     const copy = replayed.find((message) => message.properties.messageId === events.retriedInvoice.id)!;
@@ -135,7 +139,7 @@ describe('dead-letters replay', () => {
     expect(copy?.properties.messageId).toBe(events.crashingSubscription.id);
     expect(copy?.properties.headers?.['x-death']).toBeUndefined();
     expect(copy?.properties.headers?.['x-first-death-reason']).toBeUndefined();
-    expect(await broker.depth(broker.names.deadQueue)).toBe(3);
+    expect(await parkedCount()).toBe(3);
   });
 
   it('replays no more than --limit', async () => {
@@ -143,7 +147,7 @@ describe('dead-letters replay', () => {
 
     expect(result.code).toBe(0);
     expect(await broker.depth(broker.names.workQueue)).toBe(1);
-    expect(await broker.depth(broker.names.deadQueue)).toBe(3);
+    expect(await parkedCount()).toBe(3);
   });
 
   it('stops after the message in hand on Ctrl-C, says how far it got, and leaves the rest parked', async () => {
@@ -154,10 +158,18 @@ describe('dead-letters replay', () => {
 
     expect(await replay.exited).toBe(130);
     expect(replay.output()).toMatch(/replayed \d messages? from/);
-    expect(replay.output()).toMatch(/error: interrupted after \d of 4; the rest are still in \S+\.stripe\.events\.dead/);
+    expect(replay.output()).toMatch(/error: interrupted after \d of 4; the rest are still in parked_events/);
     const replayed = await broker.depth(broker.names.workQueue);
     expect(replayed).toBeLessThan(4);
-    await waitFor(async () => (await broker.depth(broker.names.deadQueue)) === 4 - replayed, { what: 'the unreplayed messages parked again' });
+    expect(await parkedCount()).toBe(4 - replayed);
+  });
+
+  it('says in one line when the work queue does not exist, and leaves everything parked', async () => {
+    const result = await runCli(['dead-letters', 'replay', '--yes'], { ...env, TOPOLOGY_PREFIX: 'tnosuchprefix.' });
+
+    expect(result.code).not.toBe(0);
+    expect(oneErrorLine(result)).toMatch(/queue tnosuchprefix\.stripe\.events\.work does not exist/);
+    expect(await parkedCount()).toBe(4);
   });
 
   it('refuses to run without --yes when nobody can confirm', async () => {
@@ -165,7 +177,7 @@ describe('dead-letters replay', () => {
 
     expect(result.code).not.toBe(0);
     expect(oneErrorLine(result)).toMatch(/refusing to replay parked messages without confirmation: stdin is not a terminal; pass --yes/);
-    expect(await broker.depth(broker.names.deadQueue)).toBe(4);
+    expect(await parkedCount()).toBe(4);
     expect(await broker.depth(broker.names.workQueue)).toBe(0);
   });
 });
@@ -173,8 +185,8 @@ describe('dead-letters replay', () => {
 describe('dead-letters purge', () => {
   it('deletes only the matching messages', async () => {
     const dryRun = await runCli(['dead-letters', 'purge', '--account', 'acct_1DeadLetterHost', '--dry-run'], env);
-    expect(dryRun.stdout).toMatch(/dry run: would delete 1 message from/);
-    expect(await broker.depth(broker.names.deadQueue)).toBe(4);
+    expect(dryRun.stdout).toMatch(/dry run: would delete 1 message from parked_events/);
+    expect(await parkedCount()).toBe(4);
 
     const result = await runCli(['dead-letters', 'purge', '--account', 'acct_1DeadLetterHost', '--yes'], env);
 
@@ -189,6 +201,6 @@ describe('dead-letters purge', () => {
 
     expect(result.code).not.toBe(0);
     oneErrorLine(result);
-    expect(await broker.depth(broker.names.deadQueue)).toBe(4);
+    expect(await parkedCount()).toBe(4);
   });
 });

@@ -1,6 +1,6 @@
-import { DELIVERY_LIMIT, eventMessageProperties, headers, routingKeyOf, type Endpoint } from '@pipeline/broker';
+import { eventMessageProperties, headers, type Endpoint } from '@pipeline/broker';
+import { insertParkedEvent, type Pool } from '@pipeline/db';
 import { serializeEvent } from '@pipeline/stripe-events';
-import type { TestBroker } from '@pipeline/testkit';
 import type Stripe from 'stripe';
 
 export interface ParkOptions {
@@ -15,47 +15,56 @@ function envelopeOf(event: Stripe.Event) {
   return { id: event.id, type: event.type, endpoint, account: event.account ?? undefined, livemode: event.livemode };
 }
 
-/** Parks an event in the dead queue exactly as the worker does after its last attempt. */
-export async function parkAsWorker(broker: TestBroker, event: Stripe.Event, options: ParkOptions = {}): Promise<void> {
-  const properties = eventMessageProperties(envelopeOf(event));
-  const channel = await broker.connection.createConfirmChannel();
-  try {
-    channel.publish(broker.names.deadExchange, '', Buffer.from(serializeEvent(event)), {
-      ...properties,
-      headers: {
-        ...properties.headers,
-        [headers.attempts]: options.attempts ?? 7,
-        [headers.lastError]: options.error ?? 'Stripe answered 500',
-        [headers.lastErrorCode]: options.errorCode ?? 'TRANSIENT',
-        [headers.parkedAt]: (options.parkedAt ?? new Date()).toISOString(),
-      },
-    });
-    await channel.waitForConfirms();
-  } finally {
-    await channel.close();
-  }
+/** Parks an event in parked_events exactly as the worker does after its last attempt. */
+export async function parkAsWorker(pool: Pool, event: Stripe.Event, options: ParkOptions = {}): Promise<void> {
+  const envelope = envelopeOf(event);
+  const properties = eventMessageProperties(envelope);
+  const parkedAt = options.parkedAt ?? new Date();
+  const errorCode = options.errorCode ?? 'TRANSIENT';
+  const failure = {
+    [headers.attempts]: options.attempts ?? 7,
+    [headers.lastError]: options.error ?? 'Stripe answered 500',
+    [headers.lastErrorCode]: errorCode,
+    [headers.parkedAt]: parkedAt.toISOString(),
+    [headers.parkReason]: errorCode === 'PERMANENT' ? 'permanent' : 'exhausted',
+  };
+  await insertParkedEvent(pool, {
+    eventId: event.id,
+    type: event.type,
+    endpoint: envelope.endpoint,
+    account: envelope.account,
+    livemode: event.livemode,
+    body: Buffer.from(serializeEvent(event)),
+    properties: { messageId: event.id, type: event.type, timestamp: properties.timestamp, contentType: properties.contentType, headers: { ...properties.headers, ...failure } },
+    lastError: options.error ?? 'Stripe answered 500',
+    errorCode,
+    attempts: options.attempts ?? 7,
+    reason: errorCode === 'PERMANENT' ? 'permanent' : 'exhausted',
+    parkedAt,
+  });
 }
 
 /**
- * Parks an event the way the broker's delivery limit does: published like the ingest,
- * then taken and requeued until the work queue dead-letters it with an `x-death` header.
+ * Parks an event the way the worker's drainer records what the broker's delivery limit
+ * parked: the ingest's properties plus the broker's `x-death` (shape captured from 3.10).
  */
-export async function parkByDeliveryLimit(broker: TestBroker, event: Stripe.Event): Promise<void> {
+export async function parkByDeliveryLimit(pool: Pool, event: Stripe.Event, workQueue: string): Promise<void> {
   const envelope = envelopeOf(event);
-  const channel = await broker.connection.createConfirmChannel();
-  try {
-    channel.publish(broker.names.exchange, routingKeyOf(envelope), Buffer.from(serializeEvent(event)), eventMessageProperties(envelope));
-    await channel.waitForConfirms();
-    for (let delivery = 0; delivery <= DELIVERY_LIMIT; delivery += 1) {
-      let message = await channel.get(broker.names.workQueue, { noAck: false });
-      for (let tries = 0; message === false && tries < 100; tries += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        message = await channel.get(broker.names.workQueue, { noAck: false });
-      }
-      if (message === false) throw new Error('the message never came back to the work queue');
-      channel.nack(message, false, true);
-    }
-  } finally {
-    await channel.close();
-  }
+  const properties = eventMessageProperties(envelope);
+  const parkedAt = new Date();
+  const death = { count: 1, reason: 'delivery_limit', queue: workQueue, time: { '!': 'timestamp', value: Math.floor(parkedAt.getTime() / 1000) } };
+  await insertParkedEvent(pool, {
+    eventId: event.id,
+    type: event.type,
+    endpoint: envelope.endpoint,
+    account: envelope.account,
+    livemode: event.livemode,
+    body: Buffer.from(serializeEvent(event)),
+    properties: { messageId: event.id, type: event.type, headers: { ...properties.headers, 'x-death': [death], 'x-first-death-reason': 'delivery_limit', 'x-delivery-count': 0 } },
+    lastError: `parked by the broker: delivery_limit in ${workQueue}`,
+    errorCode: 'delivery_limit',
+    attempts: undefined,
+    reason: 'delivery-limit',
+    parkedAt,
+  });
 }

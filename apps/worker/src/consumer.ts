@@ -7,7 +7,11 @@ export interface Delivery {
   readonly message: ConsumeMessage;
   /** The broker forgets the message. */
   ack(): void;
-  /** The message goes back to the queue (and counts towards the queue's delivery limit). */
+  /**
+   * The message goes back to the queue (and counts towards the queue's delivery limit):
+   * `basic.reject`, because from RabbitMQ 4.3 a `basic.nack` no longer counts, and a
+   * message that crashes every worker must still reach the limit and be parked.
+   */
   requeue(): void;
   /** Publishes a replacement copy, waits for the broker's confirm, then acks this one. */
   forward(target: { exchange: string; routingKey: string }, options: Options.Publish & { messageId: string }): Promise<void>;
@@ -79,7 +83,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       },
       requeue: () => {
         settleSafely('requeue', () => {
-          current.consume.nack(message, false, true);
+          current.consume.reject(message, true);
         });
       },
       forward: async (target, publishOptions) => {
@@ -98,7 +102,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     } catch (err: unknown) {
       logger.error({ err, messageId: message.properties.messageId as unknown }, 'message handler failed; requeueing');
       settleSafely('requeue', () => {
-        current.consume.nack(message, false, true);
+        current.consume.reject(message, true);
       });
     } finally {
       inFlight -= 1;

@@ -1,15 +1,19 @@
 import type { MessageProperties } from 'amqplib';
 import { headers, type TopologyNames } from '@pipeline/broker';
 import { describeError, PipelineError, type Logger } from '@pipeline/core';
+import type { ParkedEventInput } from '@pipeline/db';
 import type { Delivery } from './consumer.ts';
 import { failedAttemptsOf, parseEventMessage, type WorkerEvent } from './event-message.ts';
 import { decideOnFailure, type FailureDecision } from './failure-policy.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import { parkedEventOf } from './parked-event.ts';
 import type { ProcessEvent } from './process-event.ts';
 
 export interface HandleDeliveryDeps {
   readonly processEvent: ProcessEvent;
   readonly recordFailure: (event: WorkerEvent, outcome: 'retrying' | 'failed', attempts: number, error: string) => Promise<void>;
+  /** Records a parked event in `parked_events`; when it throws, the message goes to the dead queue instead. */
+  readonly parkEvent: (event: ParkedEventInput) => Promise<unknown>;
   readonly names: TopologyNames;
   readonly retryDelaysMs: readonly number[];
   readonly metrics: WorkerMetrics;
@@ -20,7 +24,7 @@ export interface HandleDeliveryDeps {
 const brokerHeaders = new Set(['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-delivery-count']);
 
 /** The original message's properties, with the failure recorded in its headers. */
-function copyWithFailure(properties: MessageProperties, decision: FailureDecision, err: unknown) {
+function copyWithFailure(properties: MessageProperties, decision: FailureDecision, err: unknown, malformed: boolean) {
   const kept = Object.entries(properties.headers ?? {}).filter(([name]) => !brokerHeaders.has(name));
   return {
     messageId: String(properties.messageId ?? 'unknown'),
@@ -32,19 +36,33 @@ function copyWithFailure(properties: MessageProperties, decision: FailureDecisio
       [headers.attempts]: decision.attempts,
       [headers.lastError]: describeError(err).slice(0, 1_000),
       [headers.lastErrorCode]: err instanceof PipelineError ? err.code : 'UNEXPECTED',
-      ...(decision.action === 'park' ? { [headers.parkedAt]: new Date().toISOString() } : {}),
+      ...(decision.action === 'park' ? { [headers.parkedAt]: new Date().toISOString(), [headers.parkReason]: malformed ? 'malformed' : decision.reason } : {}),
     },
   };
 }
 
 /**
  * Settles one delivery: processed (or already processed, or nothing to do) → ack; failed →
- * a copy goes to the retry queue of the next delay, or to the dead-letter queue after the
- * last attempt or a permanent error, and only once the broker confirmed that copy is the
- * original acked. If even that fails the message is requeued: never dropped.
+ * a copy goes to the retry queue of the next delay, and only once the broker confirmed that
+ * copy is the original acked. After the last attempt or a permanent error the event is
+ * parked: written to `parked_events`, then acked; when the database cannot take it, a copy
+ * goes to the dead queue (confirmed, then acked), which the drainer empties into the table
+ * later. If even that fails the message is requeued: never dropped.
  */
 export function makeHandleDelivery(deps: HandleDeliveryDeps) {
   const { metrics, names } = deps;
+
+  /** Parks in PostgreSQL, else in the dead queue: the message is acked only once one of them holds it. */
+  async function parkOrForward(delivery: Delivery, copy: ReturnType<typeof copyWithFailure>, deadTarget: { exchange: string; routingKey: string }, logger: Logger): Promise<void> {
+    try {
+      await deps.parkEvent(parkedEventOf(delivery.message.content, copy));
+    } catch (parkErr: unknown) {
+      logger.warn({ err: parkErr }, 'could not record the parked event; forwarding it to the dead queue');
+      await delivery.forward(deadTarget, copy);
+      return;
+    }
+    delivery.ack();
+  }
 
   async function settleFailure(delivery: Delivery, event: WorkerEvent | undefined, failedBefore: number, err: unknown, logger: Logger): Promise<void> {
     const decision = decideOnFailure(err, failedBefore, deps.retryDelaysMs);
@@ -53,8 +71,10 @@ export function makeHandleDelivery(deps: HandleDeliveryDeps) {
       decision.action === 'retry'
         ? { exchange: names.retryExchange, routingKey: String(decision.delayMs) }
         : { exchange: names.deadExchange, routingKey: '' };
+    const copy = copyWithFailure(delivery.message.properties, decision, err, event === undefined);
     try {
-      await delivery.forward(target, copyWithFailure(delivery.message.properties, decision, err));
+      if (decision.action === 'park') await parkOrForward(delivery, copy, target, logger);
+      else await delivery.forward(target, copy);
     } catch (forwardErr: unknown) {
       logger.error({ err: forwardErr, cause: describeError(err) }, 'could not forward a failed message; requeued');
       delivery.requeue();
@@ -67,7 +87,7 @@ export function makeHandleDelivery(deps: HandleDeliveryDeps) {
     } else {
       metrics.deadLetters.inc({ reason: event === undefined ? 'malformed' : decision.reason });
       metrics.events.inc({ type, outcome: 'parked' });
-      logger.error({ err, attempt: decision.attempts, reason: decision.reason }, 'event parked in the dead-letter queue');
+      logger.error({ err, attempt: decision.attempts, reason: decision.reason }, 'event parked');
     }
     if (event === undefined) return;
     // The copy is safe in the broker; the ledger row only informs operators.

@@ -1,6 +1,6 @@
 import { topologyNames } from '@pipeline/broker';
 import { databaseTimeoutsOf, type Logger } from '@pipeline/core';
-import { createPool, recordFailure } from '@pipeline/db';
+import { createPool, insertParkedEvent, recordFailure } from '@pipeline/db';
 import { createStripeClient } from '@pipeline/stripe-events';
 import type { Command } from './commands/command.ts';
 import { commandRegistry } from './commands/registry.ts';
@@ -8,6 +8,7 @@ import type { WorkerConfig } from './config.ts';
 import { ensureDatabaseMode } from './database-mode.ts';
 import { startEventConsumer, type EventConsumer } from './consumer.ts';
 import { watchDatabase } from './database-health.ts';
+import { startDeadQueueDrainer, type DeadQueueDrainer } from './dead-queue-drainer.ts';
 import { startReleaseSweep, type ReleaseSweep } from './funds/release-sweep.ts';
 import { makeHandleDelivery } from './handle-delivery.ts';
 import { buildHealthServer } from './health-server.ts';
@@ -35,7 +36,9 @@ export interface Worker {
 export async function startWorker(config: WorkerConfig, logger: Logger, commands: ReadonlyMap<string, Command> = commandRegistry): Promise<Worker> {
   const pool = createPool({
     url: config.DATABASE_URL,
-    max: config.WORKER_PREFETCH + 3,
+    // One per prefetched message, and one each for failure records, the database ping, the
+    // release sweep and the dead-queue drainer.
+    max: config.WORKER_PREFETCH + 4,
     applicationName: 'stripe-pipeline-worker',
     timeouts: databaseTimeoutsOf(config),
     onError: (err) => {
@@ -51,6 +54,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
   const database = watchDatabase({ pool, url: config.DATABASE_URL, intervalMs: config.WORKER_DATABASE_CHECK_INTERVAL_MS, logger });
   let consumer: EventConsumer | undefined;
   let sweep: ReleaseSweep | undefined;
+  let drainer: DeadQueueDrainer | undefined;
+  const parkEvent = (event: Parameters<typeof insertParkedEvent>[1]) => insertParkedEvent(pool, event);
   const checks = () => ({ broker: consumer?.ready ?? false, database: database.up });
   const metrics = createWorkerMetrics({ ready: () => consumer?.ready ?? false, inFlight: () => consumer?.inFlight ?? 0, databaseUp: () => database.up });
   const processEvent = makeProcessEvent({
@@ -101,12 +106,15 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
       handle: makeHandleDelivery({
         processEvent,
         recordFailure: (event, outcome, attempts, error) => recordFailure(pool, event, outcome, attempts, error),
+        parkEvent,
         names,
         retryDelaysMs: config.WORKER_RETRY_DELAYS,
         metrics,
         logger,
       }),
     });
+    if (stopRequested()) return;
+    drainer = await startDeadQueueDrainer({ url: config.RABBITMQ_URL, names, logger, parkEvent });
   })();
   // Whoever awaits `started` sees its failure; a stop during start-up is no failure.
   started.catch(() => undefined);
@@ -130,6 +138,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, commands
       await database.stop();
       await started.catch(() => undefined);
       await Promise.all([consumer?.stop(), sweep?.stop()]);
+      await drainer?.stop();
       await health.close();
       await pool.end();
     },

@@ -35,6 +35,30 @@ async function eventRow(id: string) {
   return rows[0];
 }
 
+interface ParkedRow {
+  attempts: number | null;
+  error_code: string | null;
+  last_error: string | null;
+  endpoint: string | null;
+  type: string | null;
+  reason: string;
+  body: Buffer;
+  properties: { headers?: Record<string, unknown> };
+}
+
+/** The parked_events row of an event, once the worker (or its drainer) wrote it. */
+async function parkedRow(eventId: string, timeoutMs = 10_000): Promise<ParkedRow> {
+  let row: ParkedRow | undefined;
+  await waitFor(
+    async () => {
+      ({ rows: [row] } = await db.pool.query<ParkedRow>('SELECT attempts, error_code, last_error, endpoint, type, reason, body, properties FROM parked_events WHERE event_id = $1', [eventId]));
+      return row !== undefined;
+    },
+    { timeoutMs, what: `${eventId} in parked_events` },
+  );
+  return row!;
+}
+
 async function paidInvoice(): Promise<{ event: ReturnType<typeof invoicePaidEvent>; invoiceId: string }> {
   const customer = stripeId('cus');
   await book(db.pool, customer, host, 2, new Date(Date.now() - 3_600_000));
@@ -61,16 +85,16 @@ describe('retries and dead letters', () => {
     expect(rows).toEqual([{ status: 'paid' }]);
   });
 
-  it('parks a command that always fails after the configured attempts, with its error, and records it failed', async () => {
+  it('parks a command that always fails after the configured attempts in parked_events, with its error, and records it failed', async () => {
     await emulator.injectFault({ status: 503, path: '/v1/transfers', method: 'POST' });
     const { event } = await paidInvoice();
     await publishEvent(broker, event);
-    const [parked] = await broker.drain(broker.names.deadQueue, { max: 1, timeoutMs: 15_000 });
-    expect(parked).toBeDefined();
-    expect(parked!.properties.messageId).toBe(event.id);
-    expect(parked!.properties.headers).toMatchObject({ [headers.attempts]: 3, [headers.lastErrorCode]: 'TRANSIENT', [headers.endpoint]: 'platform' });
-    expect(String(parked!.properties.headers?.[headers.lastError])).not.toBe('');
-    expect((JSON.parse(parked!.content.toString()) as { id: string }).id).toBe(event.id);
+    const parked = await parkedRow(event.id, 15_000);
+    expect(parked).toMatchObject({ attempts: 3, error_code: 'TRANSIENT', endpoint: 'platform', reason: 'exhausted', type: 'invoice.paid' });
+    expect(parked.last_error).not.toBe('');
+    expect(parked.properties.headers).toMatchObject({ [headers.attempts]: 3, [headers.lastErrorCode]: 'TRANSIENT', [headers.endpoint]: 'platform' });
+    expect((JSON.parse(parked.body.toString()) as { id: string }).id).toBe(event.id);
+    expect(await broker.depth(broker.names.deadQueue)).toBe(0);
     await waitFor(async () => (await eventRow(event.id))?.outcome === 'failed', { what: 'the failure to be recorded' });
     expect(await eventRow(event.id)).toMatchObject({ outcome: 'failed', attempts: 3 });
   });
@@ -78,21 +102,19 @@ describe('retries and dead letters', () => {
   it('parks an event its command can never handle at once, without retrying', async () => {
     const event = buildEvent({ type: 'invoice.paid', object: { customer: null } });
     await publishEvent(broker, event);
-    const [parked] = await broker.drain(broker.names.deadQueue, { max: 1, timeoutMs: 10_000 });
-    expect(parked!.properties.messageId).toBe(event.id);
-    expect(parked!.properties.headers).toMatchObject({ [headers.attempts]: 1, [headers.lastErrorCode]: 'PERMANENT' });
+    expect(await parkedRow(event.id)).toMatchObject({ attempts: 1, error_code: 'PERMANENT', reason: 'permanent' });
   });
 
-  it('parks a message whose body is not a Stripe event instead of dropping or retrying it', async () => {
+  it('parks a message whose body is not a Stripe event, byte for byte, instead of dropping or retrying it', async () => {
     const event = buildEvent({ type: 'customer.created' });
     await publishEvent(broker, event, { body: Buffer.from('{"hello":"world"}') });
-    const [parked] = await broker.drain(broker.names.deadQueue, { max: 1, timeoutMs: 10_000 });
-    expect(parked!.content.toString()).toBe('{"hello":"world"}');
-    expect(parked!.properties.headers).toMatchObject({ [headers.attempts]: 1, [headers.lastErrorCode]: 'PERMANENT' });
-    expect(String(parked!.properties.headers?.[headers.lastError])).toMatch(/not a Stripe event/);
+    const parked = await parkedRow(event.id);
+    expect(parked.body.toString()).toBe('{"hello":"world"}');
+    expect(parked).toMatchObject({ attempts: 1, error_code: 'PERMANENT', reason: 'malformed' });
+    expect(parked.last_error).toMatch(/not a Stripe event/);
   });
 
-  it('parks a message that keeps crashing its consumers through the queue delivery limit', async () => {
+  it('parks a message that keeps crashing its consumers through the queue delivery limit, and drains it into parked_events', async () => {
     await worker.stop();
     const event = buildEvent({ type: 'customer.created' });
     await publishEvent(broker, event);
@@ -103,9 +125,31 @@ describe('retries and dead letters', () => {
       await channel.close();
       if (message === false) break;
     }
-    const [parked] = await broker.drain(broker.names.deadQueue, { max: 1, timeoutMs: 5_000 });
-    expect(parked!.properties.messageId).toBe(event.id);
+    await waitFor(async () => (await broker.depth(broker.names.deadQueue)) === 1, { what: 'the broker to park the message' });
     expect(await broker.depth(broker.names.workQueue)).toBe(0);
     worker = await startTestWorker(workerEnv({ broker, databaseUrl: db.url, emulator, rabbitmqUrl: services.rabbitmqUrl }));
+
+    const parked = await parkedRow(event.id);
+    expect(parked).toMatchObject({ reason: 'delivery-limit', error_code: 'delivery_limit', type: 'customer.created', attempts: null });
+    expect(parked.last_error).toMatch(/parked by the broker: delivery_limit in \S+\.stripe\.events\.work/);
+    expect(JSON.parse(parked.body.toString())).toEqual(JSON.parse(JSON.stringify(event)));
+    await waitFor(async () => (await broker.depth(broker.names.deadQueue)) === 0, { what: 'the dead queue drained' });
+  });
+
+  it('drains the same dead-queue message twice into one row', async () => {
+    const event = buildEvent({ type: 'invoice.paid' });
+    const properties = { messageId: event.id, type: event.type, headers: { endpoint: 'platform', [headers.attempts]: 2, [headers.lastError]: 'boom', [headers.parkedAt]: new Date().toISOString() } };
+    const channel = await broker.connection.createConfirmChannel();
+    try {
+      // Dead-lettering is at least once: the same message may arrive twice.
+      for (let copy = 0; copy < 2; copy += 1) channel.publish(broker.names.deadExchange, '', Buffer.from(JSON.stringify(event)), properties);
+      await channel.waitForConfirms();
+    } finally {
+      await channel.close();
+    }
+    await waitFor(async () => (await broker.depth(broker.names.deadQueue)) === 0, { what: 'both copies drained' });
+    await parkedRow(event.id);
+    const { rows } = await db.pool.query('SELECT 1 FROM parked_events WHERE event_id = $1', [event.id]);
+    expect(rows).toHaveLength(1);
   });
 });

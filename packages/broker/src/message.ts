@@ -14,6 +14,8 @@ export const headers = {
   lastErrorCode: 'x-last-error-code',
   /** When the message was parked, ISO 8601. */
   parkedAt: 'x-parked-at',
+  /** Why the worker parked it: `permanent`, `exhausted` or `malformed`. */
+  parkReason: 'x-park-reason',
   /** The routing key the ingest published with, kept across retries and parking. */
   routingKey: 'x-routing-key',
 } as const;

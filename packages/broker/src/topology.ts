@@ -40,8 +40,24 @@ export function topologyNames(prefix = ''): TopologyNames {
 export const DELIVERY_LIMIT = 5;
 
 /**
+ * The dead queue's delivery limit: in effect none. RabbitMQ 4.0 gives every quorum queue a
+ * limit of 20 when none is set, and drops a message past it when the queue has no
+ * dead-letter target, as the dead queue has not. `-1` means "unlimited" only from 4.0: on
+ * 3.10 a limit of -1 drops a message at its first requeue (tried on 3.10: the message was
+ * gone after one `basic.reject` with requeue). A large explicit number means the same on
+ * both. The drainer never requeues (it holds a message until PostgreSQL took it), so only
+ * a drainer's lost connection counts a delivery.
+ */
+export const DEAD_QUEUE_DELIVERY_LIMIT = 1_000_000;
+
+/**
  * Quorum queues that dead-letter "at least once": the broker keeps a message until the
  * dead-letter target confirms it, which requires `reject-publish` overflow.
+ *
+ * Quorum-queue arguments checked for a default that differs between RabbitMQ 3.x and 4.x
+ * (docs/operations.md, "Queue arguments"): `x-delivery-limit` (none on 3.x, 20 on 4.0+)
+ * is set on every queue. `x-overflow` (drop-head) and `x-dead-letter-strategy`
+ * (at-most-once) have the same defaults on both and are set where we need another value.
  */
 const safeDeadLettering = {
   'x-queue-type': 'quorum',
@@ -60,7 +76,10 @@ export async function declareTopology(
 ): Promise<void> {
   await channel.assertExchange(names.exchange, 'topic', { durable: true });
   await channel.assertExchange(names.deadExchange, 'fanout', { durable: true });
-  await channel.assertQueue(names.deadQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.assertQueue(names.deadQueue, {
+    durable: true,
+    arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': DEAD_QUEUE_DELIVERY_LIMIT },
+  });
   await channel.bindQueue(names.deadQueue, names.deadExchange, '');
   await channel.assertQueue(names.workQueue, {
     durable: true,
@@ -82,6 +101,8 @@ export async function declareTopology(
       arguments: {
         ...safeDeadLettering,
         'x-message-ttl': delayMs,
+        // Nobody consumes a delay queue; set anyway so 3.x and 4.x declare the same queue.
+        'x-delivery-limit': DELIVERY_LIMIT,
         'x-dead-letter-exchange': '',
         'x-dead-letter-routing-key': names.workQueue,
       },

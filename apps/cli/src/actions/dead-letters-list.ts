@@ -1,9 +1,11 @@
-import { brokerSettings, loadConfig } from '../config.ts';
-import { openDeadQueue } from '../dead-letters/dead-queue.ts';
-import { describeFilter, makeDeadLetterMatcher } from '../dead-letters/filter.ts';
+import { countParkedEvents } from '@pipeline/db';
+import { databaseSettings, loadConfig } from '../config.ts';
+import { openDatabase } from '../database.ts';
+import { describeFilter } from '../dead-letters/filter.ts';
 import { filterFromOptions, type FilterOptions } from '../dead-letters/filter-options.ts';
 import { parkedMessageJson } from '../dead-letters/parked-message.ts';
-import { parkedMessageTable } from '../dead-letters/parked-table.ts';
+import { parkedEventFilter, parkedMessagePages, parkedPages, parkedTable } from '../dead-letters/parked-pages.ts';
+import { printParkedPages } from '../dead-letters/parked-table.ts';
 import { plural } from '../format.ts';
 import type { CliIo } from '../io.ts';
 
@@ -11,22 +13,36 @@ export interface DeadLettersListOptions extends FilterOptions {
   readonly json?: boolean;
 }
 
-/** Lists parked messages, and why they were parked. Changes nothing. */
+/**
+ * Lists parked events, and why they were parked, from `parked_events` page by page.
+ * Changes nothing, and never touches the broker's dead queue: a look costs nothing.
+ */
 export async function runDeadLettersList(io: CliIo, options: DeadLettersListOptions): Promise<void> {
-  const config = loadConfig(brokerSettings, io.env);
+  const config = loadConfig(databaseSettings, io.env);
   const filter = filterFromOptions(options);
-  const queue = await openDeadQueue({ url: config.RABBITMQ_URL, prefix: config.TOPOLOGY_PREFIX });
+  const pool = await openDatabase(config.DATABASE_URL);
   try {
-    const { matching, queued } = await queue.scan(makeDeadLetterMatcher(filter, new Date()), options.limit);
-    const messages = matching.map((held) => held.parked);
+    const pages = parkedMessagePages(parkedPages(pool, parkedEventFilter(filter, new Date()), options.limit));
     if (options.json === true) {
-      io.print(JSON.stringify(messages.map(parkedMessageJson), null, 2));
+      // A JSON array written element by element, so its size never sits in memory.
+      let listed = 0;
+      for await (const page of pages) {
+        for (const message of page) {
+          const element = JSON.stringify(parkedMessageJson(message), null, 2).replace(/^/gm, '  ');
+          io.print(`${listed === 0 ? '[' : ','}\n${element}`);
+          listed += 1;
+        }
+      }
+      io.print(listed === 0 ? '[]' : ']');
       return;
     }
-    if (messages.length > 0) for (const line of parkedMessageTable(messages)) io.print(line);
+    const listed = await printParkedPages((line) => {
+        io.print(line);
+      }, pages);
+    const parked = await countParkedEvents(pool);
     const filters = describeFilter(filter);
-    io.print(`${plural(messages.length, 'message')} listed of ${queued} parked in ${queue.names.deadQueue}${filters === '' ? '' : ` (${filters})`}`);
+    io.print(`${plural(listed, 'message')} listed of ${parked} parked in ${parkedTable}${filters === '' ? '' : ` (${filters})`}`);
   } finally {
-    await queue.close();
+    await pool.end();
   }
 }

@@ -7,7 +7,7 @@ import { rate } from '../options.ts';
 /** `dead-letters replay`: matching parked messages back to the work queue. */
 export function deadLettersReplayCommand(io: CliIo): Command {
   return addFilterOptions(
-    new Command('replay').description('send matching parked messages back to the work queue, each removed from the dead queue once its copy is confirmed'),
+    new Command('replay').description('send matching parked events back to the work queue, each deleted from parked_events once its copy is confirmed'),
     'replay',
   )
     .option('--rate <per-second>', 'replay at most this many messages per second (default: as fast as the broker confirms)', rate)

@@ -1,11 +1,12 @@
-import { brokerSettings, loadConfig } from '../config.ts';
+import { countParkedEvents, type ParkedEventFilter, type Pool } from '@pipeline/db';
+import { databaseSettings, loadConfig } from '../config.ts';
 import { confirm, ensureConfirmable } from '../confirm.ts';
+import { openDatabase } from '../database.ts';
 import { plural } from '../format.ts';
 import type { CliIo } from '../io.ts';
-import { openDeadQueue, type DeadQueue, type HeldMessage } from './dead-queue.ts';
-import { makeDeadLetterMatcher } from './filter.ts';
 import { filterFromOptions, type FilterOptions } from './filter-options.ts';
-import { parkedMessageTable } from './parked-table.ts';
+import { parkedEventFilter, parkedMessagePages, parkedPages } from './parked-pages.ts';
+import { printParkedPages } from './parked-table.ts';
 
 export interface BulkOptions extends FilterOptions {
   readonly dryRun?: boolean;
@@ -16,46 +17,58 @@ export interface BulkOptions extends FilterOptions {
 export interface BulkWording {
   /** For the refusal when nobody can be asked, e.g. "purge parked messages". */
   readonly action: string;
-  dryRun(messages: string, names: DeadQueue['names']): string;
-  question(messages: string, names: DeadQueue['names']): string;
+  dryRun(messages: string): string;
+  question(messages: string): string;
   /** Printed when the answer is no. */
   readonly declined: string;
 }
 
+/** The agreed selection a bulk command works on. */
+export interface Selection {
+  readonly pool: Pool;
+  readonly filter: ParkedEventFilter;
+  /** Matching rows when the command was agreed (at most `--limit`). */
+  readonly total: number;
+  readonly limit: number | undefined;
+}
+
 /**
  * The start every bulk dead-letter command shares: refuse before connecting when
- * confirmation is needed and impossible, scan the dead queue for matches, show a dry run,
- * ask before touching anything. `work` runs only with a non-empty, agreed selection; the
- * queue is closed in every case (whatever was not taken goes back untouched).
+ * confirmation is needed and impossible, count the matching parked events, show a dry run
+ * (page by page), ask before touching anything. `work` runs only with a non-empty, agreed
+ * selection. Looking changes nothing: the rows stay as they are until `work` acts.
  */
-export async function withConfirmedSelection(
-  io: CliIo,
-  options: BulkOptions,
-  wording: BulkWording,
-  work: (queue: DeadQueue, matching: readonly HeldMessage[]) => Promise<void>,
-): Promise<void> {
+export async function withConfirmedSelection(io: CliIo, options: BulkOptions, wording: BulkWording, work: (selection: Selection) => Promise<void>): Promise<void> {
   const dryRun = options.dryRun === true;
   ensureConfirmable(io, { yes: options.yes === true, dryRun }, wording.action);
-  const config = loadConfig(brokerSettings, io.env);
-  const queue = await openDeadQueue({ url: config.RABBITMQ_URL, prefix: config.TOPOLOGY_PREFIX });
+  const config = loadConfig(databaseSettings, io.env);
+  const pool = await openDatabase(config.DATABASE_URL);
   try {
-    const { matching } = await queue.scan(makeDeadLetterMatcher(filterFromOptions(options), new Date()), options.limit);
-    if (matching.length === 0) {
-      io.print(`no parked message in ${queue.names.deadQueue} matches`);
+    const filter = parkedEventFilter(filterFromOptions(options), new Date());
+    const matching = await countParkedEventsUpTo(pool, filter, options.limit);
+    if (matching === 0) {
+      io.print('no parked event matches');
       return;
     }
-    const messages = plural(matching.length, 'message');
+    const messages = plural(matching, 'message');
     if (dryRun) {
-      for (const line of parkedMessageTable(matching.map((held) => held.parked))) io.print(line);
-      io.print(wording.dryRun(messages, queue.names));
+      await printParkedPages((line) => {
+        io.print(line);
+      }, parkedMessagePages(parkedPages(pool, filter, options.limit)));
+      io.print(wording.dryRun(messages));
       return;
     }
-    if (options.yes !== true && !(await confirm(io, wording.question(messages, queue.names)))) {
+    if (options.yes !== true && !(await confirm(io, wording.question(messages)))) {
       io.print(wording.declined);
       return;
     }
-    await work(queue, matching);
+    await work({ pool, filter, total: matching, limit: options.limit });
   } finally {
-    await queue.close();
+    await pool.end();
   }
+}
+
+async function countParkedEventsUpTo(pool: Pool, filter: ParkedEventFilter, limit: number | undefined): Promise<number> {
+  const count = await countParkedEvents(pool, filter);
+  return limit === undefined ? count : Math.min(count, limit);
 }

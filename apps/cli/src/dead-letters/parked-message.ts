@@ -1,4 +1,5 @@
 import { headers } from '@pipeline/broker';
+import type { ParkedEventRecord } from '@pipeline/db';
 
 /** What an operator needs to know about one parked message, read from its properties. */
 export interface ParkedMessage {
@@ -95,4 +96,22 @@ export function describeParkedMessage(properties: { readonly messageId?: unknown
 /** The machine-readable form of `dead-letters list --json`. */
 export function parkedMessageJson(message: ParkedMessage): Record<string, unknown> {
   return { ...message, parkedAt: message.parkedAt?.toISOString() };
+}
+
+/** A `parked_events` row as an operator sees it. */
+export function parkedMessageOfRecord(record: ParkedEventRecord): ParkedMessage {
+  const routingKey = text(record.properties.headers === undefined ? undefined : (record.properties.headers as Headers)[headers.routingKey]);
+  return {
+    id: record.eventId ?? undefined,
+    type: record.type ?? undefined,
+    endpoint: record.endpoint ?? undefined,
+    account: record.account ?? undefined,
+    livemode: record.livemode ?? undefined,
+    routingKey,
+    attempts: record.attempts ?? undefined,
+    error: record.lastError ?? undefined,
+    errorCode: record.errorCode ?? undefined,
+    parkedAt: record.parkedAt,
+    parkedBy: record.reason === 'delivery-limit' ? 'broker' : record.reason === 'unknown' ? 'unknown' : 'worker',
+  };
 }

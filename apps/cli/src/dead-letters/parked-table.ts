@@ -20,3 +20,17 @@ export function parkedMessageTable(messages: readonly ParkedMessage[]): string[]
     ]),
   );
 }
+
+/**
+ * Prints the table page by page, so a large backlog never sits in memory at once; each page
+ * pads its own columns, and only the first prints the header. Returns the rows printed.
+ */
+export async function printParkedPages(print: (line: string) => void, pages: AsyncIterable<readonly ParkedMessage[]>): Promise<number> {
+  let printed = 0;
+  for await (const page of pages) {
+    const lines = parkedMessageTable(page);
+    for (const line of printed === 0 ? lines : lines.slice(1)) print(line);
+    printed += page.length;
+  }
+  return printed;
+}

@@ -1,13 +1,9 @@
-import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { replayProperties } from './dead-queue.ts';
+import { replayProperties } from './replay-properties.ts';
 
 describe('replayProperties', () => {
   it('keeps the event properties and headers, drops the failure, adds x-replayed-at', () => {
-    const message = {
-      content: Buffer.from('{}'),
-      fields: {},
-      properties: {
+    const properties = {
         messageId: 'evt_1',
         type: 'invoice.paid',
         timestamp: 1_777_000_000,
@@ -25,10 +21,10 @@ describe('replayProperties', () => {
           'x-death': [{ reason: 'delivery_limit' }],
           'x-first-death-reason': 'delivery_limit',
           'x-delivery-count': 3,
+          'x-park-reason': 'exhausted',
         },
-      },
-    } as unknown as Message;
-    expect(replayProperties(message, new Date('2026-05-02T00:00:00.000Z'))).toEqual({
+    };
+    expect(replayProperties(properties, new Date('2026-05-02T00:00:00.000Z'))).toEqual({
       persistent: true,
       mandatory: true,
       messageId: 'evt_1',
