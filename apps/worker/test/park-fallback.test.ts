@@ -49,7 +49,7 @@ describe('parking when the database is down', () => {
       parkEvent: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')),
       names: broker.names,
       retryDelaysMs: [],
-      metrics: createWorkerMetrics({ ready: () => true, inFlight: () => 0 }),
+      metrics: createWorkerMetrics({ ready: () => true, inFlight: () => 0, databaseUp: () => true }),
       logger,
     });
 
