@@ -75,10 +75,13 @@ case "${1:-}" in
     for n in 1 2 3; do running "$n" || launch "$n"; done
     for n in 2 3; do
       if ! ctl -n "$(node_name "$n")" -q cluster_status --formatter json | grep -q "$(node_name 1)"; then
-        ctl -n "$(node_name "$n")" -q stop_app
-        ctl -n "$(node_name "$n")" -q reset
-        ctl -n "$(node_name "$n")" -q join_cluster "$(node_name 1)"
-        ctl -n "$(node_name "$n")" -q start_app
+        # Their chatter (expected errors about nodes not yet running) goes to the node's log.
+        {
+          ctl -n "$(node_name "$n")" -q stop_app
+          ctl -n "$(node_name "$n")" -q reset
+          ctl -n "$(node_name "$n")" -q join_cluster "$(node_name 1)"
+          ctl -n "$(node_name "$n")" -q start_app
+        } >>"$dir/clu$n/join.log" 2>&1
       fi
     done
     ctl -n "$(node_name 1)" -q await_online_nodes 3 --timeout 60

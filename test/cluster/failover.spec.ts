@@ -105,7 +105,7 @@ describe('the pipeline on a three-node RabbitMQ cluster', () => {
     const leaderStoppedAt = Date.now();
     fault(`clu${leader} stopped`);
     // 2. A node a client is connected to (the ingest's if it is up, else a worker's).
-    await at(18);
+    await at(24);
     const candidates = [ingest, ...workers].map(connectedNode).filter((n): n is ClusterNode => n !== undefined && n !== leader);
     const connected = candidates[0];
     if (connected === undefined) throw new Error('no client is connected to a running node');
@@ -114,11 +114,11 @@ describe('the pipeline on a three-node RabbitMQ cluster', () => {
     await stopNode(connected);
     fault(`clu${connected} stopped`);
     // 3. Both back.
-    await at(30);
+    await at(34);
     await startNode(leader);
     const leaderBackAt = Date.now();
     fault(`clu${leader} back (two of three: quorum again)`);
-    await at(40);
+    await at(44);
     await startNode(connected);
     const connectedBackAt = Date.now();
     fault(`clu${connected} back`);
@@ -145,7 +145,10 @@ describe('the pipeline on a three-node RabbitMQ cluster', () => {
       { label: `clu${connected} (connected) stopped too; 1 of 3 up, no quorum, until clu${leader} is back`, faultAt: connectedDownAt, recoverAt: leaderBackAt, refusal: 'http-503', strictFrom: 'first-refusal' },
       { label: `clu${connected} back; 3 of 3 up`, faultAt: connectedBackAt, recoverAt: connectedBackAt, refusal: 'http-503', strictFrom: 'first-refusal' },
     ];
-    const timings: OutageTiming[] = windows.map((window) => measureOutage(sender.ledger.attempts, window));
+    // The leader-only window ends where the second fault begins: later 503s belong to that one.
+    const attemptsIn = (window: FaultWindow): typeof sender.ledger.attempts =>
+      window.faultAt === leaderDownAt ? sender.ledger.attempts.filter((a) => a.endedAt < connectedDownAt) : sender.ledger.attempts;
+    const timings: OutageTiming[] = windows.map((window) => measureOutage(attemptsIn(window), window));
     const invariants: InvariantRow[] = await checkInvariants({ expected: workload.expected, ledger: sender.ledger, db, broker, stripeApiBase: emulator.url });
     const summary = sender.ledger.summary();
     const statuses = Object.entries(summary.byStatus).map(([status, n]) => `${n}×${status}`).join(', ');
