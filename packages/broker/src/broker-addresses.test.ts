@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { createAddressRotation, toConnectTarget } from './broker-addresses.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { connectFirstReachable, createAddressRotation, toConnectTarget } from './broker-addresses.ts';
 
 describe('toConnectTarget', () => {
   it('reads a URL the way amqplib reads its string form', () => {
@@ -30,5 +30,23 @@ describe('createAddressRotation', () => {
     rotation.advance();
     expect([rotation.host, rotation.target]).toEqual(['a:5672', target]);
     expect(target.hostname).toBe('a');
+  });
+});
+
+describe('connectFirstReachable', () => {
+  const { rabbitmqUrl } = inject('services');
+
+  it('connects a short-lived client to the first address that answers', async () => {
+    const connection = await connectFirstReachable(`amqp://guest:guest@127.0.0.1:1,${rabbitmqUrl}`, { timeout: 2_000 });
+    try {
+      const channel = await connection.createChannel();
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('fails with the last address\'s error when no address answers', async () => {
+    await expect(connectFirstReachable('amqp://guest:guest@127.0.0.1:1,amqp://guest:guest@127.0.0.1:2', { timeout: 2_000 })).rejects.toThrow(/ECONNREFUSED 127\.0\.0\.1:2/);
   });
 });
