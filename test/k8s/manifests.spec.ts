@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '@pipeline/testkit';
+import { checkAppConfigs } from './app-config-check.ts';
 import { checkPolicies } from './policy-check.ts';
 import { renderKustomization, type Manifest } from './render.ts';
 import { checkSchemas } from './schema-check.ts';
@@ -25,10 +26,14 @@ describe.each(overlays)('the %s overlay', (overlay) => {
   it('follows the project rules: hardened pods, resources, probes, grace period, KEDA on the work queue', async () => {
     expect(checkPolicies(await renderKustomization(overlayDir(overlay)))).toEqual([]);
   });
+
+  it('gives the ingest and the workers an environment their own configuration accepts', async () => {
+    expect(checkAppConfigs(await renderKustomization(overlayDir(overlay)))).toEqual([]);
+  });
 });
 
 describe('the validation itself', () => {
-  async function withOverlay(patch: string, check: (manifests: Manifest[]) => Promise<void>): Promise<void> {
+  async function withOverlay(patch: string, check: (manifests: Manifest[]) => Promise<void> | void): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'k8s-broken-'));
     try {
       await writeFile(
@@ -66,6 +71,13 @@ describe('the validation itself', () => {
       ]);
       const typo = { apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } };
       expect(await checkSchemas([typo])).toEqual([{ object: 'Deploymnet/x', message: 'no schema for kind Deploymnet in apps/v1' }]);
+    });
+  });
+
+  it('rejects a setting an app refuses: STRIPE_LIVEMODE=both for a worker', async () => {
+    const patch = `  - target: { kind: ConfigMap, name: stripe-pipeline-config }\n    patch: |-\n      - op: replace\n        path: /data/STRIPE_LIVEMODE\n        value: both\n`;
+    await withOverlay(patch, (manifests) => {
+      expect(checkAppConfigs(manifests)).toEqual([expect.stringMatching(/^stripe-pipeline-worker: invalid configuration: STRIPE_LIVEMODE must be live or test/)]);
     });
   });
 
