@@ -16,7 +16,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/pgbouncer/**/*.test.ts', 'test/event-ledger.test.ts', 'apps/worker/test/exactly-once.test.ts'],
+    include: ['test/pgbouncer/**/*.spec.ts', 'test/event-ledger.test.ts', 'apps/worker/test/exactly-once.test.ts'],
     globalSetup: ['test/pgbouncer/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -4,7 +4,8 @@ import { createPool, recordOutcome, withTransaction, type LedgerEvent, type Pool
 import { stripeId } from '@pipeline/stripe-events';
 import { createTestDatabase, databaseUrlFor, type TestDatabase } from '@pipeline/testkit';
 
-// Runs only under test/pgbouncer/vitest.config.ts, where services.databaseUrl is PgBouncer.
+// Runs only under test/pgbouncer/vitest.config.ts (npm run test:pgbouncer), where services.databaseUrl
+// is PgBouncer: named *.spec.ts so the default `npm test` leaves it out.
 const services = inject('services');
 let db: TestDatabase;
 let pool: Pool;
