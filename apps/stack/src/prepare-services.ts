@@ -1,5 +1,4 @@
-import amqp from 'amqplib';
-import { declareTopology, topologyNames } from '@pipeline/broker';
+import { connectFirstReachable, declareTopology, topologyNames } from '@pipeline/broker';
 import { migrate } from '@pipeline/db';
 
 /**
@@ -9,7 +8,7 @@ import { migrate } from '@pipeline/db';
  */
 export async function prepareServices(options: { rabbitmqUrl: string; databaseUrl: string; topologyPrefix: string }): Promise<string[]> {
   const applied = await migrate(options.databaseUrl);
-  const connection = await amqp.connect(options.rabbitmqUrl, { timeout: 5_000 });
+  const connection = await connectFirstReachable(options.rabbitmqUrl, { timeout: 5_000 });
   try {
     const channel = await connection.createChannel();
     await declareTopology(channel, topologyNames(options.topologyPrefix));

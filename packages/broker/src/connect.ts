@@ -1,5 +1,6 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from '@pipeline/core';
+import { createAddressRotation } from './broker-addresses.ts';
 
 /** A broker connection that reconnects by itself (amqplib's recovery) and says how it is. */
 export interface BrokerConnection {
@@ -12,6 +13,7 @@ export interface BrokerConnection {
 }
 
 export interface ConnectBrokerOptions {
+  /** RABBITMQ_URL: one amqp(s) URL or a comma-separated list of a cluster's nodes. */
   readonly url: string;
   readonly logger: Logger;
   /** Shown in the broker's management UI, e.g. `ingest` or `worker`. */
@@ -33,14 +35,18 @@ export interface ConnectBrokerOptions {
 /**
  * Opens a recovering connection. It resolves at once, connected or not: a process must
  * be able to start (and say it is not ready) while the broker is down.
+ *
+ * With several addresses, the first is tried first, and every failed attempt or lost
+ * connection moves the next attempt to the next address (round robin), so a client leaves
+ * a stopped cluster node on its first reconnect; `onConnect` declares the topology and
+ * consumers again on whichever node answers.
  */
 export async function connectBroker(options: ConnectBrokerOptions): Promise<BrokerConnection> {
   const { logger } = options;
-  const url = new URL(options.url);
-  if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatS ?? 10));
+  const addresses = createAddressRotation(options.url, options.heartbeatS ?? 10);
   const state = { connected: false, blocked: false };
 
-  const connection = await amqp.connect(url.toString(), {
+  const connection = await amqp.connect(addresses.target, {
     noDelay: true,
     timeout: 5_000,
     clientProperties: { connection_name: options.connectionName },
@@ -56,7 +62,7 @@ export async function connectBroker(options: ConnectBrokerOptions): Promise<Brok
         // closes this connection and tries again. (On a failed setup the listener stays: the
         // dead connection may still report errors after it.)
         const duringSetup = (err: Error): void => {
-          logger.warn({ err, host: url.host }, 'broker connection failed during setup');
+          logger.warn({ err, host: addresses.host }, 'broker connection failed during setup');
         };
         model.on('error', duringSetup);
         await options.onConnect(model);
@@ -68,15 +74,18 @@ export async function connectBroker(options: ConnectBrokerOptions): Promise<Brok
   connection.on('connect', () => {
     state.connected = true;
     state.blocked = false;
-    logger.info({ host: url.host }, 'broker connected');
+    logger.info({ host: addresses.host }, 'broker connected');
   });
+  // Recovery emits both events before it schedules the next attempt, which reads the target then.
   connection.on('disconnect', (err: Error) => {
     state.connected = false;
-    logger.warn({ err }, 'broker connection lost');
+    logger.warn({ err, host: addresses.host }, 'broker connection lost');
+    addresses.advance();
     options.onDisconnect?.();
   });
   connection.on('connect-failed', (err: Error) => {
-    logger.warn({ err, host: url.host }, 'broker connection attempt failed');
+    logger.warn({ err, host: addresses.host }, 'broker connection attempt failed');
+    addresses.advance();
   });
   connection.on('blocked', (reason: string) => {
     state.blocked = true;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { splitBrokerUrls } from './broker-urls.ts';
 import { ConfigError } from './errors.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -47,6 +48,25 @@ export function urlWithScheme(...schemes: string[]) {
     { message: `must be a ${schemes.join(' or ')} URL` },
   );
 }
+
+/**
+ * One amqp(s) URL, or a comma-separated list of them (the nodes of a RabbitMQ cluster).
+ * The value stays a string, as given: the broker package splits it where it connects.
+ */
+export const amqpUrlList = z
+  .string()
+  .refine((value) => splitBrokerUrls(value).length > 0, { message: 'must hold at least one amqp or amqps URL' })
+  .refine(
+    (value) =>
+      splitBrokerUrls(value).every((url) => {
+        try {
+          return ['amqp:', 'amqps:'].includes(new URL(url).protocol);
+        } catch {
+          return false;
+        }
+      }),
+    { message: 'must be an amqp or amqps URL, or a comma-separated list of them' },
+  );
 
 /** A comma-separated list of webhook signing secrets (several while one is being rolled). */
 export const secretList = z
@@ -101,7 +121,8 @@ export type LivemodePolicy = z.output<typeof livemodePolicy>;
 
 /** The broker and database settings every process shares, with the product's defaults. */
 export const sharedConfig = {
-  RABBITMQ_URL: urlWithScheme('amqp', 'amqps').default('amqp://guest:guest@127.0.0.1:5672'),
+  /** One broker URL or a comma-separated list (a cluster's nodes); clients move to the next on each reconnect. */
+  RABBITMQ_URL: amqpUrlList.default('amqp://guest:guest@127.0.0.1:5672'),
   TOPOLOGY_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]*\.$/, 'must be lowercase words ending with a dot, e.g. "staging."')

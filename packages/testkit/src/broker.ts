@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { topologyNames, type TopologyNames } from '@pipeline/broker';
+import type { Channel, ChannelModel, GetMessage } from 'amqplib';
+import { connectFirstReachable, topologyNames, type TopologyNames } from '@pipeline/broker';
 
 /** A random TOPOLOGY_PREFIX, so each test file has its own exchanges and queues. */
 export function randomTopologyPrefix(): string {
@@ -22,7 +22,7 @@ export interface TestBroker {
 }
 
 export async function createTestBroker(url: string, prefix = randomTopologyPrefix()): Promise<TestBroker> {
-  const connection = await amqp.connect(url);
+  const connection = await connectFirstReachable(url);
   // The broker may close this connection with an error: RabbitMQ 3.10's quorum-queue log
   // writer sometimes crashes while a queue is deleted (541 INTERNAL_ERROR). What was pending
   // rejects on its own; unlistened, the 'error' event would kill the test process.

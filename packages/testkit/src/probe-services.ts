@@ -1,4 +1,4 @@
-import amqp from 'amqplib';
+import { connectFirstReachable } from '@pipeline/broker';
 import { createPool } from '@pipeline/db';
 
 /** Why a service did not answer, or undefined when it did. Used by `npm start` and the test harness. */
@@ -26,10 +26,10 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   });
 }
 
-/** Opens and closes one AMQP connection, so bad credentials count as unreachable too. */
+/** Opens and closes one AMQP connection (to the first address of a list that answers), so bad credentials count as unreachable too. */
 export async function probeBroker(url: string): Promise<ProbeResult> {
   try {
-    const connection = await withTimeout(amqp.connect(url, { timeout: probeTimeoutMs }), 'the broker');
+    const connection = await withTimeout(connectFirstReachable(url, { timeout: probeTimeoutMs }), 'the broker');
     await connection.close();
     return undefined;
   } catch (err: unknown) {
