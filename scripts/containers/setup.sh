@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Makes the container path work on a fresh Debian machine without Docker and without a
 # reachable container registry (see docs/containers.md):
-#   1. installs podman (with runc), debootstrap and docker-compose from Debian's packages;
+#   1. installs podman (with runc) and debootstrap from Debian's packages, and Docker Compose v2
+#      from Debian trixie's docker-compose package (bookworm's is v1.29, which rejects the
+#      compose file's top-level `name`) as /usr/local/bin/docker-compose;
 #   2. configures podman for this kind of host (runc, cgroupfs, file events, lower ulimits);
 #   3. starts podman's Docker-compatible API service, which testcontainers and compose use;
-#   4. builds, once per machine, local stand-ins for the images the tests and
+#   4. where PID 1 is not systemd, starts healthcheck-driver.sh, which runs the containers'
+#      health checks (podman schedules them with systemd timers, so they never run otherwise);
+#   5. builds, once per machine, local stand-ins for the images the tests and
 #      docker-compose.yml name, from Debian's own packages and the npm registry:
 #        rabbitmq:4.0.5-management   trixie's RabbitMQ 4.0.5, management plugin enabled
 #        rabbitmq:3.10.8-management  bookworm's RabbitMQ 3.10.8, management plugin enabled
@@ -42,11 +46,11 @@ mirror() {
 
 # ---------------------------------------------------------------------------------------------
 step_packages() {
-  local wanted=(podman runc debootstrap docker-compose curl ca-certificates) missing=()
+  local wanted=(podman runc debootstrap curl ca-certificates) missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
-  if [ "${#missing[@]}" -eq 0 ]; then say "packages: podman, runc, debootstrap, docker-compose already installed"; return; fi
+  if [ "${#missing[@]}" -eq 0 ]; then say "packages: podman, runc, debootstrap already installed"; return; fi
   say "packages: installing ${missing[*]}"
   apt-get update -q || fail "apt-get update failed: check the machine's Debian mirror"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
@@ -89,6 +93,19 @@ step_api_service() {
   setsid nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >>/var/log/podman-service.log 2>&1 </dev/null &
   for _ in $(seq 1 30); do api_answers && return; sleep 1; done
   fail "podman's API did not answer on $PODMAN_SOCKET within 30 s; see /var/log/podman-service.log"
+}
+
+# ---------------------------------------------------------------------------------------------
+HEALTH_PIDFILE=/run/pipeline-healthcheck-driver.pid
+step_healthchecks() {
+  if [ "$(ps -o comm= -p 1)" = systemd ]; then say "health checks: systemd runs them (PID 1 is systemd)"; return; fi
+  if [ -s "$HEALTH_PIDFILE" ] && kill -0 "$(cat "$HEALTH_PIDFILE")" 2>/dev/null; then
+    say "health checks: driver already running (pid $(cat "$HEALTH_PIDFILE"))"
+    return
+  fi
+  setsid nohup "$(dirname "$(readlink -f "$0")")/healthcheck-driver.sh" >>/var/log/pipeline-healthcheck-driver.log 2>&1 </dev/null &
+  echo $! >"$HEALTH_PIDFILE"
+  say "health checks: PID 1 is not systemd, started healthcheck-driver.sh (pid $!)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -280,10 +297,30 @@ build_node() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Compose v2 (a static-enough Go binary needing glibc 2.34) taken from trixie's package.
+COMPOSE_BIN=/usr/local/bin/docker-compose
+step_compose() {
+  if "$COMPOSE_BIN" version 2>/dev/null | grep -q 'version v\?2\.'; then say "compose: $("$COMPOSE_BIN" version)"; return; fi
+  say "compose: installing trixie's docker-compose (v2) as $COMPOSE_BIN"
+  open_rootfs trixie
+  in_rootfs apt-get update -q >/dev/null || fail "apt-get update for trixie failed"
+  (cd "$ROOTFS/tmp" && chroot "$ROOTFS" sh -c 'cd /tmp && apt-get download -q docker-compose' >/dev/null 2>&1) \
+    || fail "could not download trixie's docker-compose package"
+  local extracted; extracted="$(mktemp -d)"
+  dpkg-deb -x "$ROOTFS"/tmp/docker-compose_*.deb "$extracted"
+  install -m 755 "$extracted/usr/libexec/docker/cli-plugins/docker-compose" "$COMPOSE_BIN"
+  rm -rf "$extracted"
+  close_rootfs
+  "$COMPOSE_BIN" version >/dev/null || fail "$COMPOSE_BIN does not run on this machine"
+}
+
+# ---------------------------------------------------------------------------------------------
 step_packages
 step_config
 step_api_service
+step_healthchecks
 mkdir -p "$ROOTFS_CACHE"
+step_compose
 for image in $IMAGES; do
   case "$image" in
     rabbitmq4) build_rabbitmq trixie rabbitmq:4.0.5-management ;;

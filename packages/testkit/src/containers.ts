@@ -61,3 +61,27 @@ export async function startPostgresContainer(image: string = defaultPostgresImag
     },
   };
 }
+
+/**
+ * Runs a command inside a container this harness started (by id), through the engine's API,
+ * so it works the same on Docker and podman; resolves with its stdout, rejects when it exits
+ * non-zero or outlasts `timeoutMs` (default 20 s).
+ */
+export async function runInContainer(id: string, command: string[], options: { timeoutMs?: number } = {}): Promise<string> {
+  const { getContainerRuntimeClient } = await loadTestcontainers();
+  const client = await getContainerRuntimeClient();
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`${command.join(' ')} in container ${id} took longer than ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    const result = await Promise.race([client.container.exec(client.container.getById(id), command), timeout]);
+    if (result.exitCode !== 0) throw new Error(`${command.join(' ')} in container ${id} exited ${result.exitCode}: ${result.stderr || result.output}`);
+    return result.stdout;
+  } finally {
+    clearTimeout(timer);
+  }
+}
