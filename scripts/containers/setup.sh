@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the container path work on a fresh Debian machine without Docker and without a
 # reachable container registry (see docs/containers.md):
-#   1. installs podman (with runc) and debootstrap from Debian's packages, and Docker Compose v2
+#   1. installs podman (with runc, and catatonit for compose's `init: true`) and debootstrap
+#      from Debian's packages, and Docker Compose v2
 #      from Debian trixie's docker-compose package (bookworm's is v1.29, which rejects the
 #      compose file's top-level `name`) as /usr/local/bin/docker-compose;
 #   2. configures podman for this kind of host (runc, cgroupfs, file events, lower ulimits);
@@ -46,7 +47,7 @@ mirror() {
 
 # ---------------------------------------------------------------------------------------------
 step_packages() {
-  local wanted=(podman runc debootstrap curl ca-certificates) missing=()
+  local wanted=(podman runc catatonit debootstrap curl ca-certificates) missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
@@ -271,7 +272,8 @@ SH
 }
 
 # A slim Debian with Node and npm laid out as in the official image, and its `node` user
-# (uid 1000) that the product's Dockerfile switches to.
+# (uid 1000) that the product's Dockerfile switches to. Unlike the official image it trusts
+# the system's CA store (NODE_EXTRA_CA_CERTS), which holds this machine's extra CAs.
 build_node() {
   should_build "docker.io/library/node:$NODE_MAJOR-slim" || return 0
   command -v npm >/dev/null || fail "npm is needed on the host to fetch Node $NODE_MAJOR from the npm registry"
@@ -288,11 +290,18 @@ build_node() {
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$ROOTFS/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$ROOTFS/usr/local/bin/npx"
   rm -rf "$packs"
+  # The machine's own extra CAs (a TLS-inspecting proxy's, say): without them `npm ci` in the
+  # product's Dockerfile fails with SELF_SIGNED_CERT_IN_CHAIN where the host's npm works.
+  if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$ROOTFS/usr/local/share/ca-certificates/"
+    in_rootfs update-ca-certificates >/dev/null
+  fi
   in_rootfs groupadd --gid 1000 node
   in_rootfs useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   in_rootfs node --version >/dev/null || fail "the node binary does not run in the image"
   import_rootfs "docker.io/library/node:$NODE_MAJOR-slim" \
     --change 'CMD=["node"]' \
+    --change 'ENV=NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
     --change 'ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
