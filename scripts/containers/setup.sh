@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the container path work on a fresh Debian machine without Docker and without a
 # reachable container registry (see docs/containers.md):
-#   1. installs podman (with runc, and catatonit for compose's `init: true`) and debootstrap
+#   1. installs podman (with runc, catatonit for compose's `init: true`, aardvark-dns for
+#      service names on compose networks) and debootstrap
 #      from Debian's packages, and Docker Compose v2
 #      from Debian trixie's docker-compose package (bookworm's is v1.29, which rejects the
 #      compose file's top-level `name`) as /usr/local/bin/docker-compose;
@@ -47,7 +48,7 @@ mirror() {
 
 # ---------------------------------------------------------------------------------------------
 step_packages() {
-  local wanted=(podman runc catatonit debootstrap curl ca-certificates) missing=()
+  local wanted=(podman runc catatonit aardvark-dns debootstrap curl ca-certificates) missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
