@@ -62,16 +62,13 @@ step_packages() {
 # ---------------------------------------------------------------------------------------------
 # crun (podman's default) refuses hosts with a mixed cgroup v1/v2 layout; the session has no
 # CAP_SYS_RESOURCE, so podman's default root ulimits cannot be set; journald is not running.
+# netavark, not CNI: podman 4.3 picks CNI when its plugins are installed, and CNI networks have
+# no DNS, so compose services could not resolve each other's names.
 CONF_MARKER='# written by stripe-webhook-pipeline scripts/containers/setup.sh'
+CONFIG_CHANGED=0
 step_config() {
-  local conf=/etc/containers/containers.conf
-  if [ -f "$conf" ] && grep -qF "$CONF_MARKER" "$conf"; then say "podman config: $conf already set"; return; fi
-  if [ -f "$conf" ]; then
-    cp "$conf" "$conf.before-pipeline"
-    say "podman config: kept the old $conf as $conf.before-pipeline"
-  fi
-  mkdir -p /etc/containers
-  cat >"$conf" <<CONF
+  local conf=/etc/containers/containers.conf wanted
+  wanted="$(cat <<CONF
 $CONF_MARKER
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
@@ -80,19 +77,41 @@ default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+
+[network]
+network_backend = "netavark"
 CONF
-  say "podman config: wrote $conf (runc, cgroupfs, file events, ulimits)"
+)"
+  if [ -f "$conf" ] && [ "$(cat "$conf")" = "$wanted" ]; then say "podman config: $conf already set"; return; fi
+  if [ -f "$conf" ] && ! grep -qF "$CONF_MARKER" "$conf"; then
+    cp "$conf" "$conf.before-pipeline"
+    say "podman config: kept the old $conf as $conf.before-pipeline"
+  fi
+  mkdir -p /etc/containers
+  printf '%s\n' "$wanted" >"$conf"
+  CONFIG_CHANGED=1
+  say "podman config: wrote $conf (runc, cgroupfs, file events, ulimits, netavark)"
+  # Networks the CNI backend made are not netavark's: drop the unused ones.
+  podman network prune -f >/dev/null 2>&1 || true
 }
 
 # ---------------------------------------------------------------------------------------------
 api_answers() { curl -fsS --max-time 3 --unix-socket "$PODMAN_SOCKET" http://d/_ping >/dev/null 2>&1; }
 
+API_PIDFILE=/run/pipeline-podman-service.pid
 step_api_service() {
+  # A service started before a configuration change still runs with the old one.
+  if [ "$CONFIG_CHANGED" = 1 ] && [ -s "$API_PIDFILE" ] && kill -0 "$(cat "$API_PIDFILE")" 2>/dev/null; then
+    say "podman API: restarting it for the new configuration"
+    kill "$(cat "$API_PIDFILE")"
+    sleep 1
+  fi
   if api_answers; then say "podman API: already answering on $PODMAN_SOCKET"; return; fi
   mkdir -p "$(dirname "$PODMAN_SOCKET")"
   rm -f "$PODMAN_SOCKET"
   say "podman API: starting 'podman system service' on $PODMAN_SOCKET (log: /var/log/podman-service.log)"
   setsid nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >>/var/log/podman-service.log 2>&1 </dev/null &
+  echo $! >"$API_PIDFILE"
   for _ in $(seq 1 30); do api_answers && return; sleep 1; done
   fail "podman's API did not answer on $PODMAN_SOCKET within 30 s; see /var/log/podman-service.log"
 }
