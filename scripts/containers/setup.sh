@@ -91,8 +91,11 @@ CONF
   printf '%s\n' "$wanted" >"$conf"
   CONFIG_CHANGED=1
   say "podman config: wrote $conf (runc, cgroupfs, file events, ulimits, netavark)"
-  # Networks the CNI backend made are not netavark's: drop the unused ones.
+  # Networks the CNI backend made are not netavark's: drop the unused ones, and CNI's bridge,
+  # which holds the same 10.88.0.1/16 as netavark's default network and swallows its traffic
+  # (ports published on the default network then never answer).
   podman network prune -f >/dev/null 2>&1 || true
+  if ip link show cni-podman0 >/dev/null 2>&1; then ip link delete cni-podman0 && say "podman config: removed CNI's old bridge cni-podman0"; fi
 }
 
 # ---------------------------------------------------------------------------------------------
