@@ -52,7 +52,7 @@ step_packages() {
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
-  if [ "${#missing[@]}" -eq 0 ]; then say "packages: podman, runc, debootstrap already installed"; return; fi
+  if [ "${#missing[@]}" -eq 0 ]; then say "packages: ${wanted[*]} already installed"; return; fi
   say "packages: installing ${missing[*]}"
   apt-get update -q || fail "apt-get update failed: check the machine's Debian mirror"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
