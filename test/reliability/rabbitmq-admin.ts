@@ -1,10 +1,19 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
+import { runInContainer } from '@pipeline/testkit';
 
 const run = promisify(execFile);
 
-/** `rabbitmqctl`, with a timeout so a wedged broker fails the test instead of hanging it. */
+/** Set when the run's broker is a container the harness started (TEST_RABBITMQ_IMAGE). */
+const { rabbitmqContainerId } = inject('services');
+
+/**
+ * `rabbitmqctl`, with a timeout so a wedged broker fails the test instead of hanging it; the
+ * broker container's own when the run has one, else the machine's.
+ */
 async function rabbitmqctl(...args: string[]): Promise<string> {
+  if (rabbitmqContainerId !== undefined) return runInContainer(rabbitmqContainerId, ['rabbitmqctl', ...args], { timeoutMs: 20_000 });
   const { stdout } = await run('rabbitmqctl', args, { timeout: 20_000 });
   return stdout;
 }
@@ -74,11 +83,15 @@ export async function tripMemoryAlarm(options: { watchdogMs: number }): Promise<
   // crashed run left behind) gets RabbitMQ's default.
   const fraction = Number(current);
   const restoreTo = Number.isFinite(fraction) && fraction >= 0.1 && fraction <= 0.9 ? String(fraction) : '0.4';
-  const watchdog = spawn('sh', ['-c', `sleep ${Math.ceil(options.watchdogMs / 1_000)}; exec rabbitmqctl set_vm_memory_high_watermark ${restoreTo}`], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  watchdog.unref();
+  // A broker container is the run's own and goes with it: no watchdog needed there.
+  const watchdog =
+    rabbitmqContainerId === undefined
+      ? spawn('sh', ['-c', `sleep ${Math.ceil(options.watchdogMs / 1_000)}; exec rabbitmqctl set_vm_memory_high_watermark ${restoreTo}`], {
+          detached: true,
+          stdio: 'ignore',
+        })
+      : undefined;
+  watchdog?.unref();
   try {
     await rabbitmqctl('set_vm_memory_high_watermark', '0.0001');
   } catch (err: unknown) {
@@ -89,7 +102,7 @@ export async function tripMemoryAlarm(options: { watchdogMs: number }): Promise<
     async restore() {
       await rabbitmqctl('set_vm_memory_high_watermark', restoreTo);
       // The watchdog's whole process group (sh and its sleep), by the id we started it with.
-      if (watchdog.pid !== undefined && watchdog.exitCode === null) {
+      if (watchdog?.pid !== undefined && watchdog.exitCode === null) {
         try {
           process.kill(-watchdog.pid, 'SIGTERM');
         } catch {

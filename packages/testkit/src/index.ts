@@ -1,5 +1,6 @@
 export * from './services.ts';
 export * from './containers.ts';
+export * from './container-runtime.ts';
 export * from './probe-services.ts';
 export * from './database.ts';
 export * from './broker.ts';

@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
+
+/**
+ * The broker-facing suites on a RabbitMQ started in a container (`npm run test:rabbitmq4`,
+ * `npm run test:rabbitmq3`): the image comes from TEST_RABBITMQ_IMAGE, one container for the
+ * whole run (global setup starts it; each file still gets its own random topology). The
+ * reliability suite runs after this, with its own config and the same variable.
+ */
+export default defineConfig({
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  resolve: {
+    alias: [
+      { find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` },
+      { find: /^@pipeline\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/$2.ts` },
+    ],
+  },
+  test: {
+    include: [
+      'apps/ingest/**/*.test.ts',
+      'apps/worker/**/*.test.ts',
+      'apps/cli/test/dead-letters.test.ts',
+      'packages/broker/src/**/*.test.ts',
+      'test/broker-versions/**/*.test.ts',
+    ],
+    exclude: ['**/node_modules/**'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});

@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
+
+/**
+ * The compose stack brought up for real (`npm run test:compose`): builds the product image,
+ * runs docker-compose.yml with three workers on a container engine, and takes it down. No
+ * global setup: the stack brings its own RabbitMQ and PostgreSQL.
+ */
+export default defineConfig({
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  resolve: {
+    alias: [
+      { find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` },
+      { find: /^@pipeline\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/$2.ts` },
+    ],
+  },
+  test: {
+    include: ['test/compose-stack/**/*.test.ts'],
+    testTimeout: 300_000,
+    // The image build (uncached: two `npm ci` and a TypeScript build) and the stack's start.
+    hookTimeout: 1_200_000,
+    pool: 'forks',
+  },
+});
