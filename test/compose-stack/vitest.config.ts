@@ -17,7 +17,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/compose-stack/**/*.test.ts'],
+    include: ['test/compose-stack/**/*.spec.ts'],
     testTimeout: 300_000,
     // The image build (uncached: two `npm ci` and a TypeScript build) and the stack's start.
     hookTimeout: 1_200_000,
