@@ -1,7 +1,36 @@
 import { Command } from 'commander';
-import type { DeadLettersPurgeOptions } from '../actions/dead-letters-purge.ts';
+import { deleteParkedEvents } from '@pipeline/db';
+import { withConfirmedSelection, type BulkOptions } from '../dead-letters/confirmed-selection.ts';
 import { addFilterOptions } from '../dead-letters/filter-options.ts';
+import { parkedPages, parkedTable } from '../dead-letters/parked-pages.ts';
+import { countInto, formatCounts, plural } from '../format.ts';
 import type { CliIo } from '../io.ts';
+
+export type DeadLettersPurgeOptions = BulkOptions;
+
+/** Deletes matching parked events for good, a page at a time; the others stay untouched. */
+export async function runDeadLettersPurge(io: CliIo, options: DeadLettersPurgeOptions): Promise<void> {
+  const wording = {
+    action: 'purge parked messages',
+    dryRun: (messages: string) => `dry run: would delete ${messages} from ${parkedTable}`,
+    question: (messages: string) => `Delete ${messages} from ${parkedTable} for good?`,
+    declined: 'nothing deleted',
+  };
+  await withConfirmedSelection(io, options, wording, async ({ pool, filter, total }) => {
+    const byType = new Map<string, number>();
+    let purged = 0;
+    for await (const page of parkedPages(pool, filter, total)) {
+      const types = await deleteParkedEvents(
+        pool,
+        page.map((parked) => parked.id),
+      );
+      for (const type of types) countInto(byType, type ?? '?');
+      purged += types.length;
+    }
+    io.print(`purged ${plural(purged, 'message')} from ${parkedTable}`);
+    for (const line of formatCounts(byType)) io.print(line);
+  });
+}
 
 /** `dead-letters purge`: deletes matching parked messages for good. */
 export function deadLettersPurgeCommand(io: CliIo): Command {
@@ -9,7 +38,6 @@ export function deadLettersPurgeCommand(io: CliIo): Command {
     .option('--dry-run', 'show what would be deleted and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (options: DeadLettersPurgeOptions) => {
-      const { runDeadLettersPurge } = await import('../actions/dead-letters-purge.ts');
       await runDeadLettersPurge(io, options);
     });
 }

@@ -1,8 +1,98 @@
 import { Command } from 'commander';
-import type { DeadLettersReplayOptions } from '../actions/dead-letters-replay.ts';
+import { deleteParkedEvents, type ParkedEventRecord } from '@pipeline/db';
+import { CliError } from '../cli-error.ts';
+import { brokerSettings, loadConfig } from '../config.ts';
+import { withConfirmedSelection, type BulkOptions, type Selection } from '../dead-letters/confirmed-selection.ts';
 import { addFilterOptions } from '../dead-letters/filter-options.ts';
+import { parkedPages, parkedTable } from '../dead-letters/parked-pages.ts';
+import { openWorkQueueSender, type WorkQueueSender } from '../dead-letters/work-queue-sender.ts';
+import { countInto, formatCounts, plural } from '../format.ts';
+import { interruptedExitCode, watchInterruption } from '../interruption.ts';
 import type { CliIo } from '../io.ts';
 import { rate } from '../options.ts';
+import { createPacer } from '../pacer.ts';
+import { startProgress } from '../progress.ts';
+
+export interface DeadLettersReplayOptions extends BulkOptions {
+  readonly rate?: number;
+}
+
+/** Replays the selection page by page in parking order, paced; stops early on Ctrl-C or a failure, and says how far it got. */
+async function replayInOrder(io: CliIo, sender: WorkQueueSender, selection: Selection, perSecond: number | undefined): Promise<void> {
+  const { workQueue } = sender.names;
+  const pacer = createPacer(perSecond);
+  const interruption = watchInterruption();
+  const progress = startProgress(io.stderr, 'replaying', selection.total);
+  const byType = new Map<string, number>();
+  let replayed = 0;
+  try {
+    // The selection was counted before the prompt: replay no more than was agreed.
+    pages: for await (const page of parkedPages(selection.pool, selection.filter, selection.total)) {
+      // A page's copies are in flight together (one confirm round trip per page, not per
+      // event); each row goes only once its own copy is confirmed.
+      const sent: Array<{ parked: ParkedEventRecord; confirmed: Promise<void> }> = [];
+      for (const parked of page) {
+        if (interruption.requested) break;
+        try {
+          await pacer.next(interruption.signal);
+        } catch {
+          break; // interrupted while waiting for the next slot
+        }
+        sent.push({ parked, confirmed: sender.send(parked, new Date()) });
+      }
+      const outcomes = await Promise.allSettled(sent.map(({ confirmed }) => confirmed));
+      const done = sent.filter((_, index) => outcomes[index]?.status === 'fulfilled').map(({ parked }) => parked);
+      // A kill between a confirm and this delete leaves the event both parked and queued;
+      // the worker's ledger skips the second copy.
+      await deleteParkedEvents(
+        selection.pool,
+        done.map((parked) => parked.id),
+      );
+      for (const parked of done) {
+        replayed += 1;
+        countInto(byType, parked.type ?? '?');
+        progress.tick();
+      }
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+      if (interruption.requested || sent.length < page.length) break pages;
+    }
+  } catch (err: unknown) {
+    throw new CliError('REPLAY_STOPPED', `replay stopped after ${replayed} of ${selection.total}; the rest are still in ${parkedTable}`, { cause: err });
+  } finally {
+    progress.stop();
+    interruption.dispose();
+    io.print(`replayed ${plural(replayed, 'message')} from ${parkedTable} to ${workQueue}`);
+    for (const line of formatCounts(byType)) io.print(line);
+  }
+  if (replayed < selection.total && interruption.requested) {
+    throw new CliError('INTERRUPTED', `interrupted after ${replayed} of ${selection.total}; the rest are still in ${parkedTable}`, { exitCode: interruptedExitCode });
+  }
+}
+
+/**
+ * Sends matching parked events back to the work queue, one at a time, with their exact
+ * body and properties (minus the failure), each row deleted only after the broker confirmed
+ * its copy: an interruption at any point loses nothing, and at worst leaves one event both
+ * parked and queued (the worker skips the second).
+ */
+export async function runDeadLettersReplay(io: CliIo, options: DeadLettersReplayOptions): Promise<void> {
+  const wording = {
+    action: 'replay parked messages',
+    dryRun: (messages: string) => `dry run: would replay ${messages} from ${parkedTable} to the work queue`,
+    question: (messages: string) => `Replay ${messages} from ${parkedTable} to the work queue?`,
+    declined: 'nothing replayed',
+  };
+  await withConfirmedSelection(io, options, wording, async (selection) => {
+    const config = loadConfig(brokerSettings, io.env);
+    const sender = await openWorkQueueSender({ url: config.RABBITMQ_URL, prefix: config.TOPOLOGY_PREFIX });
+    try {
+      await replayInOrder(io, sender, selection, options.rate);
+    } finally {
+      await sender.close();
+    }
+  });
+}
 
 /** `dead-letters replay`: matching parked messages back to the work queue. */
 export function deadLettersReplayCommand(io: CliIo): Command {
@@ -14,7 +104,6 @@ export function deadLettersReplayCommand(io: CliIo): Command {
     .option('--dry-run', 'show what would be replayed and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (options: DeadLettersReplayOptions) => {
-      const { runDeadLettersReplay } = await import('../actions/dead-letters-replay.ts');
       await runDeadLettersReplay(io, options);
     });
 }

@@ -1,6 +1,35 @@
 import { Command } from 'commander';
-import type { EventsShowOptions } from '../actions/events-show.ts';
+import { databaseTimeoutsOf } from '@pipeline/core';
+import { findEvent, findHostTransfers } from '@pipeline/db';
+import { CliError } from '../cli-error.ts';
+import { databaseSettings, loadConfig } from '../config.ts';
+import { openDatabase } from '../database.ts';
+import { formatEventRecord, formatHostTransfers, invoiceIdOf } from '../event-record.ts';
 import type { CliIo } from '../io.ts';
+
+export interface EventsShowOptions {
+  readonly json?: boolean;
+}
+
+/** Prints how the workers processed one event and, for an invoice, what its hosts are owed. */
+export async function runEventsShow(io: CliIo, id: string, options: EventsShowOptions): Promise<void> {
+  const config = loadConfig(databaseSettings, io.env);
+  const pool = await openDatabase(config.DATABASE_URL, databaseTimeoutsOf(config));
+  try {
+    const event = await findEvent(pool, id);
+    if (event === undefined) throw new CliError('UNKNOWN_EVENT', `no event ${id} has been processed (no row in stripe_events)`);
+    const invoiceId = event.type.startsWith('invoice.') ? invoiceIdOf(event.effects) : undefined;
+    const transfers = invoiceId === undefined ? undefined : await findHostTransfers(pool, invoiceId);
+    if (options.json === true) {
+      io.print(JSON.stringify({ event, ...(transfers === undefined ? {} : { invoiceId, hostTransfers: transfers }) }, null, 2));
+      return;
+    }
+    for (const line of formatEventRecord(event)) io.print(line);
+    if (invoiceId !== undefined && transfers !== undefined) for (const line of formatHostTransfers(invoiceId, transfers)) io.print(line);
+  } finally {
+    await pool.end();
+  }
+}
 
 /** `events show <id>`: how the workers processed one event. */
 export function eventsShowCommand(io: CliIo): Command {
@@ -9,7 +38,6 @@ export function eventsShowCommand(io: CliIo): Command {
     .argument('<event-id>', 'the Stripe event id, evt_...')
     .option('--json', 'print the record as JSON')
     .action(async (id: string, options: EventsShowOptions) => {
-      const { runEventsShow } = await import('../actions/events-show.ts');
       await runEventsShow(io, id, options);
     });
 }
