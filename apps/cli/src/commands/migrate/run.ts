@@ -1,9 +1,8 @@
-import { Command } from 'commander';
 import { migrate } from '@pipeline/db';
-import { CliError } from '../cli-error.ts';
-import { databaseSettings, loadConfig } from '../config.ts';
-import { databaseName } from '../database.ts';
-import type { CliIo } from '../io.ts';
+import { CliError } from '../../cli-error.ts';
+import { databaseSettings, loadConfig } from '../../config.ts';
+import { databaseName } from '../../database.ts';
+import type { CliIo } from '../../io.ts';
 
 /** Applies pending database migrations; safe to run again and from several places at once. */
 export async function runMigrate(io: CliIo): Promise<void> {
@@ -21,11 +20,4 @@ export async function runMigrate(io: CliIo): Promise<void> {
   }
   for (const name of applied) io.print(`applied ${name}`);
   io.print(`database ${database} migrated (${applied.length} applied)`);
-}
-
-/** `migrate`: applies pending database migrations. */
-export function migrateCommand(io: CliIo): Command {
-  return new Command('migrate').description('apply pending database migrations (DATABASE_URL); prints what was applied').action(async () => {
-    await runMigrate(io);
-  });
 }

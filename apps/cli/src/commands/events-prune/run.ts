@@ -1,12 +1,10 @@
-import { Command, Option } from 'commander';
 import { databaseTimeoutsOf } from '@pipeline/core';
 import { pruneEvents } from '@pipeline/db';
-import { CliError } from '../cli-error.ts';
-import { databaseSettings, loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { formatDuration, plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
-import { duration } from '../options.ts';
+import { CliError } from '../../cli-error.ts';
+import { databaseSettings, loadConfig } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { formatDuration, plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
 
 /** Stripe resends an undelivered event for up to 3 days: a record pruned sooner would let a resend run twice. */
 export const minimumRetentionMs = 3 * 86_400_000;
@@ -33,14 +31,4 @@ export async function runEventsPrune(io: CliIo, options: EventsPruneOptions): Pr
   } finally {
     await pool.end();
   }
-}
-
-/** `events prune`: deletes processing records not touched for a while. */
-export function eventsPruneCommand(io: CliIo): Command {
-  return new Command('prune')
-    .description('delete stripe_events records last updated before a cutoff (events still retrying are kept)')
-    .addOption(new Option('--older-than <duration>', 'delete records not updated for this long, at least 3d').argParser(duration).default(30 * 86_400_000, '30d'))
-    .action(async (options: EventsPruneOptions) => {
-      await runEventsPrune(io, options);
-    });
 }

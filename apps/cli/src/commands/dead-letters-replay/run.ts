@@ -1,17 +1,14 @@
-import { Command } from 'commander';
 import { deleteParkedEvents, type ParkedEventRecord } from '@pipeline/db';
-import { CliError } from '../cli-error.ts';
-import { brokerSettings, loadConfig } from '../config.ts';
-import { withConfirmedSelection, type BulkOptions, type Selection } from '../dead-letters/confirmed-selection.ts';
-import { addFilterOptions } from '../dead-letters/filter-options.ts';
-import { parkedPages, parkedTable } from '../dead-letters/parked-pages.ts';
-import { openWorkQueueSender, type WorkQueueSender } from '../dead-letters/work-queue-sender.ts';
-import { countInto, formatCounts, plural } from '../format.ts';
-import { interruptedExitCode, watchInterruption } from '../interruption.ts';
-import type { CliIo } from '../io.ts';
-import { rate } from '../options.ts';
-import { createPacer } from '../pacer.ts';
-import { startProgress } from '../progress.ts';
+import { CliError } from '../../cli-error.ts';
+import { brokerSettings, loadConfig } from '../../config.ts';
+import { withConfirmedSelection, type BulkOptions, type Selection } from '../../dead-letters/confirmed-selection.ts';
+import { parkedPages, parkedTable } from '../../dead-letters/parked-pages.ts';
+import { openWorkQueueSender, type WorkQueueSender } from '../../dead-letters/work-queue-sender.ts';
+import { countInto, formatCounts, plural } from '../../format.ts';
+import { interruptedExitCode, watchInterruption } from '../../interruption.ts';
+import type { CliIo } from '../../io.ts';
+import { createPacer } from '../../pacer.ts';
+import { startProgress } from '../../progress.ts';
 
 export interface DeadLettersReplayOptions extends BulkOptions {
   readonly rate?: number;
@@ -92,18 +89,4 @@ export async function runDeadLettersReplay(io: CliIo, options: DeadLettersReplay
       await sender.close();
     }
   });
-}
-
-/** `dead-letters replay`: matching parked messages back to the work queue. */
-export function deadLettersReplayCommand(io: CliIo): Command {
-  return addFilterOptions(
-    new Command('replay').description('send matching parked events back to the work queue, each deleted from parked_events once its copy is confirmed'),
-    'replay',
-  )
-    .option('--rate <per-second>', 'replay at most this many messages per second (default: as fast as the broker confirms)', rate)
-    .option('--dry-run', 'show what would be replayed and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (options: DeadLettersReplayOptions) => {
-      await runDeadLettersReplay(io, options);
-    });
 }

@@ -1,16 +1,14 @@
-import { Command, Option } from 'commander';
 import type { Endpoint } from '@pipeline/broker';
 import { buildEvent, isConnectEventType, knownEventTypes, serializeEvent, signPayload, stripeId } from '@pipeline/stripe-events';
-import { CliError } from '../cli-error.ts';
-import { forEachConcurrently } from '../concurrently.ts';
-import { connectSecretSettings, ingestSettings, loadConfig, platformSecretSettings } from '../config.ts';
-import { countInto, formatCounts, plural } from '../format.ts';
-import { interruptedExitCode, watchInterruption } from '../interruption.ts';
-import type { CliIo } from '../io.ts';
-import { accountId, positiveInteger, rate } from '../options.ts';
-import { createPacer } from '../pacer.ts';
-import { postEvent, type IngestAnswer } from '../post-event.ts';
-import { startProgress } from '../progress.ts';
+import { CliError } from '../../cli-error.ts';
+import { forEachConcurrently } from '../../concurrently.ts';
+import { connectSecretSettings, ingestSettings, loadConfig, platformSecretSettings } from '../../config.ts';
+import { countInto, formatCounts, plural } from '../../format.ts';
+import { interruptedExitCode, watchInterruption } from '../../interruption.ts';
+import type { CliIo } from '../../io.ts';
+import { createPacer } from '../../pacer.ts';
+import { postEvent, type IngestAnswer } from '../../post-event.ts';
+import { startProgress } from '../../progress.ts';
 
 export interface TriggerOptions {
   readonly endpoint?: Endpoint;
@@ -117,19 +115,4 @@ export async function runTrigger(io: CliIo, type: string, options: TriggerOption
   const description = `(${type}${account === undefined ? '' : `, account ${account}`}) to ${url}`;
   if (options.count === 1 && options.rate === undefined) await sendOnce(io, send, description);
   else await sendBurst(io, send, description, options.count, options.rate);
-}
-
-/** `trigger <event-type>`: an offline `stripe trigger`, signed and posted to a running ingest. */
-export function triggerCommand(io: CliIo): Command {
-  return new Command('trigger')
-    .description('send a realistic signed Stripe event (built from Stripe sample objects) to a running ingest (INGEST_URL)')
-    .argument('<event-type>', 'e.g. invoice.paid, customer.subscription.updated, account.updated (an unknown type lists the known ones)')
-    .addOption(new Option('--endpoint <endpoint>', 'webhook endpoint to post to (default: connect for account.* and payout.* events, platform otherwise)').choices(['platform', 'connect']))
-    .option('--account <acct>', 'connected account of a connect event (default: a random acct_ id)', accountId)
-    .option('--livemode', 'mark the event as a live-mode event (default: test mode)')
-    .option('--count <n>', 'send this many events, each with its own id', positiveInteger, 1)
-    .option('--rate <per-second>', 'send at most this many events per second (default: as fast as the ingest answers)', rate)
-    .action(async (type: string, options: TriggerOptions) => {
-      await runTrigger(io, type, options);
-    });
 }

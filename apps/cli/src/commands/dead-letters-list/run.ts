@@ -1,14 +1,13 @@
-import { Command } from 'commander';
 import { countParkedEvents } from '@pipeline/db';
-import { databaseSettings, loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { addFilterOptions, filterFromOptions, type FilterOptions } from '../dead-letters/filter-options.ts';
-import { describeFilter } from '../dead-letters/filter.ts';
-import { parkedMessageJson } from '../dead-letters/parked-message.ts';
-import { parkedEventFilter, parkedMessagePages, parkedPages, parkedTable } from '../dead-letters/parked-pages.ts';
-import { printParkedPages } from '../dead-letters/parked-table.ts';
-import { plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
+import { databaseSettings, loadConfig } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { describeFilter } from '../../dead-letters/filter.ts';
+import { filterFromOptions, type FilterOptions } from '../../dead-letters/filter-options.ts';
+import { parkedMessageJson } from '../../dead-letters/parked-message.ts';
+import { parkedEventFilter, parkedMessagePages, parkedPages, parkedTable } from '../../dead-letters/parked-pages.ts';
+import { printParkedPages } from '../../dead-letters/parked-table.ts';
+import { plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
 
 export interface DeadLettersListOptions extends FilterOptions {
   readonly json?: boolean;
@@ -46,13 +45,4 @@ export async function runDeadLettersList(io: CliIo, options: DeadLettersListOpti
   } finally {
     await pool.end();
   }
-}
-
-/** `dead-letters list`: what is parked, and why. */
-export function deadLettersListCommand(io: CliIo): Command {
-  return addFilterOptions(new Command('list').description('list parked messages: event id, type, account, attempts, when and why they were parked'), 'list')
-    .option('--json', 'print a JSON array instead of a table')
-    .action(async (options: DeadLettersListOptions) => {
-      await runDeadLettersList(io, options);
-    });
 }

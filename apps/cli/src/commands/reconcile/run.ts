@@ -1,18 +1,16 @@
-import { Command } from 'commander';
 import { databaseTimeoutsOf } from '@pipeline/core';
 import type Stripe from 'stripe';
 import { createStripeClient, serializeEvent } from '@pipeline/stripe-events';
-import { CliError } from '../cli-error.ts';
-import { brokerSettings, databaseSettings, loadConfig, stripeApiSettings } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { checkEventJson, type EventToPublish } from '../event-file.ts';
-import { findFinished } from '../finished-events.ts';
-import { countInto, formatCounts, formatTable, plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
-import { rate } from '../options.ts';
-import { publishAndReport } from '../publish-run.ts';
-import { parseSince } from '../since.ts';
-import { listUndeliveredEvents, type UndeliveredEvents } from '../undelivered-events.ts';
+import { CliError } from '../../cli-error.ts';
+import { brokerSettings, databaseSettings, loadConfig, stripeApiSettings } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { checkEventJson, type EventToPublish } from '../../event-file.ts';
+import { findFinished } from '../../finished-events.ts';
+import { countInto, formatCounts, formatTable, plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
+import { publishAndReport } from '../../publish-run.ts';
+import { parseSince } from '../../since.ts';
+import { listUndeliveredEvents, type UndeliveredEvents } from '../../undelivered-events.ts';
 
 /** Stripe's events API only goes back 30 days. */
 export const maxLookBackMs = 30 * 86_400_000;
@@ -88,16 +86,4 @@ export async function runReconcile(io: CliIo, options: ReconcileOptions): Promis
   if (messages.length === 0) io.print('nothing to publish');
   else await publishAndReport(io, config, messages, { rate: options.rate, skipped: finished.size, skippedDetail: finished.size > 0 ? `${finished.size} already finished` : '' });
   if (invalid.length > 0) throw new CliError('INVALID_EVENTS', `${plural(invalid.length, 'event')} from Stripe could not be published (see above)`);
-}
-
-/** `reconcile --since`: publishes the events Stripe could not deliver and no worker has finished. */
-export function reconcileCommand(io: CliIo): Command {
-  return new Command('reconcile')
-    .description("ask Stripe's API for events it could not deliver (platform and every connected account) and publish those no worker has finished")
-    .requiredOption('--since <time>', 'how far back to look: an ISO date or time, or a duration such as 6h or 3d (at most 30 days)')
-    .option('--dry-run', 'list the events that would be published, without publishing')
-    .option('--rate <per-second>', 'publish at most this many events per second (default: as fast as the broker confirms)', rate)
-    .action(async (options: ReconcileOptions) => {
-      await runReconcile(io, options);
-    });
 }

@@ -1,11 +1,10 @@
-import { Command } from 'commander';
 import { databaseTimeoutsOf } from '@pipeline/core';
 import { findEvent, findHostTransfers } from '@pipeline/db';
-import { CliError } from '../cli-error.ts';
-import { databaseSettings, loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { formatEventRecord, formatHostTransfers, invoiceIdOf } from '../event-record.ts';
-import type { CliIo } from '../io.ts';
+import { CliError } from '../../cli-error.ts';
+import { databaseSettings, loadConfig } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { formatEventRecord, formatHostTransfers, invoiceIdOf } from '../../event-record.ts';
+import type { CliIo } from '../../io.ts';
 
 export interface EventsShowOptions {
   readonly json?: boolean;
@@ -29,15 +28,4 @@ export async function runEventsShow(io: CliIo, id: string, options: EventsShowOp
   } finally {
     await pool.end();
   }
-}
-
-/** `events show <id>`: how the workers processed one event. */
-export function eventsShowCommand(io: CliIo): Command {
-  return new Command('show')
-    .description("show an event's processing record: outcome, attempts, last error, timestamps, effects (and, for invoices, the host transfers)")
-    .argument('<event-id>', 'the Stripe event id, evt_...')
-    .option('--json', 'print the record as JSON')
-    .action(async (id: string, options: EventsShowOptions) => {
-      await runEventsShow(io, id, options);
-    });
 }

@@ -1,10 +1,8 @@
-import { Command } from 'commander';
 import { deleteParkedEvents } from '@pipeline/db';
-import { withConfirmedSelection, type BulkOptions } from '../dead-letters/confirmed-selection.ts';
-import { addFilterOptions } from '../dead-letters/filter-options.ts';
-import { parkedPages, parkedTable } from '../dead-letters/parked-pages.ts';
-import { countInto, formatCounts, plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
+import { withConfirmedSelection, type BulkOptions } from '../../dead-letters/confirmed-selection.ts';
+import { parkedPages, parkedTable } from '../../dead-letters/parked-pages.ts';
+import { countInto, formatCounts, plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
 
 export type DeadLettersPurgeOptions = BulkOptions;
 
@@ -30,14 +28,4 @@ export async function runDeadLettersPurge(io: CliIo, options: DeadLettersPurgeOp
     io.print(`purged ${plural(purged, 'message')} from ${parkedTable}`);
     for (const line of formatCounts(byType)) io.print(line);
   });
-}
-
-/** `dead-letters purge`: deletes matching parked messages for good. */
-export function deadLettersPurgeCommand(io: CliIo): Command {
-  return addFilterOptions(new Command('purge').description('delete matching parked messages for good (those events will not be processed)'), 'purge')
-    .option('--dry-run', 'show what would be deleted and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (options: DeadLettersPurgeOptions) => {
-      await runDeadLettersPurge(io, options);
-    });
 }

@@ -1,15 +1,13 @@
-import { Command } from 'commander';
 import { databaseTimeoutsOf } from '@pipeline/core';
 import { readFile } from 'node:fs/promises';
-import { CliError } from '../cli-error.ts';
-import { brokerSettings, databaseSettings, loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { parseEventLines, type EventToPublish } from '../event-file.ts';
-import { findFinished } from '../finished-events.ts';
-import { formatTable, plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
-import { rate } from '../options.ts';
-import { publishAndReport } from '../publish-run.ts';
+import { CliError } from '../../cli-error.ts';
+import { brokerSettings, databaseSettings, loadConfig } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { parseEventLines, type EventToPublish } from '../../event-file.ts';
+import { findFinished } from '../../finished-events.ts';
+import { formatTable, plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
+import { publishAndReport } from '../../publish-run.ts';
 
 export interface ReplayFileOptions {
   readonly force?: boolean;
@@ -92,17 +90,4 @@ export async function runReplayFile(io: CliIo, file: string, options: ReplayFile
     return;
   }
   await publishAndReport(io, broker, selected, { rate: options.rate, skipped: selection.finished + selection.repeated, skippedDetail: skipped });
-}
-
-/** `replay <file>`: publishes a file of Stripe events as if the ingest had received them. */
-export function replayCommand(io: CliIo): Command {
-  return new Command('replay')
-    .description("publish a file of Stripe events, one JSON object a line (as Stripe's events API returns them); events the workers already finished are skipped")
-    .argument('<file>', 'path of the file; every line is checked before anything is sent')
-    .option('--force', 'send events already finished too, without asking the database (the worker still skips them and changes nothing)')
-    .option('--dry-run', 'check the file and show what would be sent, without sending')
-    .option('--rate <per-second>', 'send at most this many events per second (default: as fast as the broker confirms)', rate)
-    .action(async (file: string, options: ReplayFileOptions) => {
-      await runReplayFile(io, file, options);
-    });
 }

@@ -1,0 +1,20 @@
+import { Command, Option } from 'commander';
+import type { TriggerOptions } from './run.ts';
+import type { CliIo } from '../../io.ts';
+import { accountId, positiveInteger, rate } from '../../options.ts';
+
+/** `trigger <event-type>`: an offline `stripe trigger`, signed and posted to a running ingest. */
+export function triggerCommand(io: CliIo): Command {
+  return new Command('trigger')
+    .description('send a realistic signed Stripe event (built from Stripe sample objects) to a running ingest (INGEST_URL)')
+    .argument('<event-type>', 'e.g. invoice.paid, customer.subscription.updated, account.updated (an unknown type lists the known ones)')
+    .addOption(new Option('--endpoint <endpoint>', 'webhook endpoint to post to (default: connect for account.* and payout.* events, platform otherwise)').choices(['platform', 'connect']))
+    .option('--account <acct>', 'connected account of a connect event (default: a random acct_ id)', accountId)
+    .option('--livemode', 'mark the event as a live-mode event (default: test mode)')
+    .option('--count <n>', 'send this many events, each with its own id', positiveInteger, 1)
+    .option('--rate <per-second>', 'send at most this many events per second (default: as fast as the ingest answers)', rate)
+    .action(async (type: string, options: TriggerOptions) => {
+      const { runTrigger } = await import('./run.ts');
+      await runTrigger(io, type, options);
+    });
+}
