@@ -1,6 +1,6 @@
 import type { StripeEventRecord } from '@pipeline/db';
 import { formatTable } from './format.ts';
-import type { HostTransferRow } from './queries/host-transfers.ts';
+import type { HostTransferRow } from '@pipeline/db';
 
 /**
  * The invoice an event's effects name. The ledger keeps no object id of its own, so the

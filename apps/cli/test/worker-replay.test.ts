@@ -4,7 +4,7 @@ import { declareTopology, eventMessageProperties, routingKeyOf } from '@pipeline
 import { buildEvent, serializeEvent, stripeId } from '@pipeline/stripe-events';
 import { createTestBroker, createTestDatabase, startApp, startStripeEmulator, waitFor, type RunningProcess, type StripeEmulator, type TestBroker, type TestDatabase } from '@pipeline/testkit';
 import type Stripe from 'stripe';
-import { runDeadLettersList } from '../src/actions/dead-letters-list.ts';
+import { runDeadLettersList } from '../src/commands/dead-letters-list/run.ts';
 import { cliEntry, runCli } from './cli.ts';
 import { parkAsWorker } from './park.ts';
 

@@ -3,9 +3,9 @@ import type StripeSdk from 'stripe';
 import { RejectedRequestError } from '@pipeline/core';
 
 // The SDK's CommonJS build, not its ES modules: the ingest needs only its webhook helpers,
-// and the ES module build of the whole SDK costs about 11 MiB more resident memory (a bare
-// `require('stripe')` 65 MiB, `import('stripe')` 76 MiB, on Node 24), about 8% of the
-// ingest's memory budget. The rest of the ingest imports nothing that loads the other build.
+// and the ES module build of the whole SDK costs more resident memory (measured in
+// docs/benchmarks.md#figures-behind-code-choices). The rest of the ingest imports nothing
+// that loads the other build.
 const Stripe = createRequire(import.meta.url)('stripe') as typeof StripeSdk;
 
 const signature = Stripe.webhooks.signature;

@@ -25,7 +25,7 @@ const fields = z.object({
     .default(20),
   /**
    * Messages a worker holds unacknowledged at once; each runs in its own transaction and
-   * connection. 16 was measured (docs/benchmarks.md): ~90% of the best rate at half the connections.
+   * connection. The default was chosen by measurement: docs/benchmarks.md#choosing-worker_prefetch.
    */
   WORKER_PREFETCH: positiveInt.default(16),
   /**

@@ -4,13 +4,10 @@
  * use (a test keeps them in step with this file), and that the bench starts every server
  * with, baselines included.
  *
- * They bound resident memory under load at the same CPU per request. Measured with
- * `npm run bench -- --quick --only ingest`, ingest peak RSS at saturation: about 190 MiB
- * without them; 185–188 MiB with the young generation capped alone, or with glibc's
- * arenas capped alone; about 135 MiB with both; about 127 MiB with the slower heap growth as
- * well (docs/benchmarks.md):
+ * They bound resident memory under load at the same CPU per request; each of the three
+ * matters, and the figures are in docs/benchmarks.md#figures-behind-code-choices:
  *
- * - `--max-semi-space-size=4`: V8 lets the young generation grow to 64 MiB under a high
+ * - `--max-semi-space-size=4`: V8 lets the young generation grow large under a high
  *   allocation rate; 2 × 4 MiB is plenty for requests that live a few milliseconds.
  * - `--heap-growing-percent=25`: after each full collection the old generation may grow
  *   25% before the next one, instead of V8's default of up to 2×; the ingest's live heap

@@ -5,3 +5,8 @@ export * from './event-ledger.ts';
 export * from './deployment-mode.ts';
 export * from './database-errors.ts';
 export * from './parked-events.ts';
+export * from './sql/hosts.ts';
+export * from './sql/host-transfers.ts';
+export * from './sql/subscriptions.ts';
+export * from './sql/payment-failures.ts';
+export * from './sql/bookings.ts';

@@ -61,7 +61,7 @@ function quietly<T>(work: () => T): T {
 /**
  * A server script of the bench itself (a baseline), started the same way as the ingest it is
  * compared with: from TypeScript with type stripping (`source`), or as plain JavaScript
- * (`dist`). Type stripping costs a process about 17 MiB of RSS, so a baseline run from source
+ * (`dist`). Type stripping costs a process RSS (docs/benchmarks.md#figures-behind-code-choices), so a baseline run from source
  * beside an ingest run from its build would flatter the baseline. The JavaScript is the
  * source with its types stripped, written under node_modules/.cache so that it resolves the
  * same packages.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clearPayoutFailure } from '@pipeline/db';
 import type { Command } from './command.ts';
 import { connectedAccountOf, eventCreatedAt, readObject } from './event-payload.ts';
 
@@ -25,17 +26,7 @@ export const clearHostPayoutFailure: Command = {
     if (externalAccount.status === 'errored') {
       return { outcome: 'processed', effects: { hostAccountId, externalAccountId: externalAccount.id, cleared: false, reason: 'external account errored' } };
     }
-    const { rowCount } = await db.query(
-      `INSERT INTO hosts AS h (account_id, payout_event_created) VALUES ($1, $2)
-       ON CONFLICT (account_id) DO UPDATE SET
-         payout_failure_code = NULL, payout_failure_payout_id = NULL, payout_failed_at = NULL,
-         payout_event_created = excluded.payout_event_created, updated_at = now()
-       WHERE h.payout_event_created IS NULL
-          OR excluded.payout_event_created > h.payout_event_created
-          OR (excluded.payout_event_created = h.payout_event_created AND h.payout_failed_at IS NULL)`,
-      [hostAccountId, eventCreatedAt(event)],
-    );
-    if (rowCount === 0) return { outcome: 'stale', effects: { hostAccountId, externalAccountId: externalAccount.id } };
+    if (!(await clearPayoutFailure(db, hostAccountId, eventCreatedAt(event)))) return { outcome: 'stale', effects: { hostAccountId, externalAccountId: externalAccount.id } };
     return { outcome: 'processed', effects: { hostAccountId, externalAccountId: externalAccount.id, cleared: true } };
   },
 };

@@ -1,6 +1,6 @@
+import { blockHeldTransfers, lockHosts, markHostDeauthorized } from '@pipeline/db';
 import type { Command } from './command.ts';
 import { connectedAccountOf, eventCreatedAt } from './event-payload.ts';
-import { lockHosts } from './host-lock.ts';
 
 /**
  * `account.application.deauthorized` (Connect; the host is `event.account`, the object is
@@ -19,26 +19,15 @@ export const deauthorizeHost: Command = {
   async run(event, { db }) {
     const hostAccountId = connectedAccountOf(event);
     await lockHosts(db, [hostAccountId]);
-    const { rows } = await db.query<{ deauthorized_at: Date }>(
-      `INSERT INTO hosts AS h (account_id, deauthorized_at, listings_hidden) VALUES ($1, $2, true)
-       ON CONFLICT (account_id) DO UPDATE SET
-         deauthorized_at = LEAST(h.deauthorized_at, excluded.deauthorized_at), listings_hidden = true, updated_at = now()
-       RETURNING deauthorized_at`,
-      [hostAccountId, eventCreatedAt(event)],
-    );
-    const blocked = await db.query<{ invoice_id: string; amount: string }>(
-      `UPDATE host_transfers SET status = 'blocked'
-        WHERE host_account_id = $1 AND status = 'held'
-        RETURNING invoice_id, amount::text`,
-      [hostAccountId],
-    );
+    const deauthorizedAt = await markHostDeauthorized(db, hostAccountId, eventCreatedAt(event));
+    const blocked = await blockHeldTransfers(db, hostAccountId);
     return {
       outcome: 'processed',
       effects: {
         hostAccountId,
-        deauthorizedAt: rows[0]?.deauthorized_at.toISOString(),
+        deauthorizedAt: deauthorizedAt?.toISOString(),
         listingsHidden: true,
-        blockedTransfers: blocked.rows.map((row) => ({ invoiceId: row.invoice_id, amount: Number(row.amount) })),
+        blockedTransfers: blocked.map((row) => ({ invoiceId: row.invoice_id, amount: Number(row.amount) })),
       },
     };
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { flagPayoutFailure } from '@pipeline/db';
 import type { Command } from './command.ts';
 import { connectedAccountOf, eventCreatedAt, readObject } from './event-payload.ts';
 
@@ -18,16 +19,8 @@ export const flagHostPayoutFailure: Command = {
     const hostAccountId = connectedAccountOf(event);
     const payout = readObject(event, payoutSchema);
     const failedAt = eventCreatedAt(event);
-    const { rowCount } = await db.query(
-      `INSERT INTO hosts AS h (account_id, payout_failure_code, payout_failure_payout_id, payout_failed_at, payout_event_created)
-       VALUES ($1, $2, $3, $4, $4)
-       ON CONFLICT (account_id) DO UPDATE SET
-         payout_failure_code = excluded.payout_failure_code, payout_failure_payout_id = excluded.payout_failure_payout_id,
-         payout_failed_at = excluded.payout_failed_at, payout_event_created = excluded.payout_event_created, updated_at = now()
-       WHERE h.payout_event_created IS NULL OR excluded.payout_event_created >= h.payout_event_created`,
-      [hostAccountId, payout.failure_code ?? null, payout.id, failedAt],
-    );
-    if (rowCount === 0) return { outcome: 'stale', effects: { hostAccountId, payoutId: payout.id } };
+    const applied = await flagPayoutFailure(db, { accountId: hostAccountId, failureCode: payout.failure_code ?? null, payoutId: payout.id, failedAt });
+    if (!applied) return { outcome: 'stale', effects: { hostAccountId, payoutId: payout.id } };
     return { outcome: 'processed', effects: { hostAccountId, payoutId: payout.id, failureCode: payout.failure_code ?? null } };
   },
 };

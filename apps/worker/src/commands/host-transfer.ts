@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { TransientError } from '@pipeline/core';
-import { markTransferPaid, setKeyGeneration } from '../sql/host-transfers.ts';
+import { markTransferPaid, setKeyGeneration } from '@pipeline/db';
 import type { CommandContext } from './command.ts';
 import { stripeFailure } from './stripe-failure.ts';
 

@@ -1,10 +1,9 @@
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { PoolClient } from 'pg';
+import { bookedHoursByHost, insertHostTransfer, lockHosts, payoutStatesOf, recordTransferFailure } from '@pipeline/db';
 import type { Command } from './command.ts';
 import { readObject, stripeRef, unixSeconds } from './event-payload.ts';
-import { lockHosts } from './host-lock.ts';
-import { recordTransferFailure } from '../sql/host-transfers.ts';
 import { payHostTransfer, transferIdempotencyKey } from './host-transfer.ts';
 import { invoiceCharge } from './invoice-charge.ts';
 import { platformFee } from './platform-fee.ts';
@@ -63,22 +62,13 @@ function paymentHint(invoice: PaidInvoice): Parameters<typeof invoiceCharge>[1] 
 
 /** Hours each host was booked by `customerId` in [start, end), as exact hundredths. */
 async function bookedHours(db: PoolClient, customerId: string, start: Date, end: Date): Promise<Array<PayoutClaim & { hours: string }>> {
-  const { rows } = await db.query<{ host_account_id: string; hours: string; hundredths: string }>(
-    `SELECT host_account_id, SUM(hours)::text AS hours, (SUM(hours) * 100)::bigint::text AS hundredths
-       FROM bookings
-      WHERE customer_id = $1 AND starts_at >= $2 AND starts_at < $3
-      GROUP BY host_account_id`,
-    [customerId, start, end],
-  );
+  const rows = await bookedHoursByHost(db, customerId, start, end);
   return rows.map((row) => ({ hostAccountId: row.host_account_id, hours: row.hours, weight: BigInt(row.hundredths) }));
 }
 
 /** Whether each host can be paid now: `blocked` once deauthorized, `held` while unknown or without payouts. */
 async function payability(db: PoolClient, accountIds: readonly string[]): Promise<Map<string, 'pay' | 'held' | 'blocked'>> {
-  const { rows } = await db.query<{ account_id: string; payouts_enabled: boolean; deauthorized: boolean }>(
-    'SELECT account_id, payouts_enabled, deauthorized_at IS NOT NULL AS deauthorized FROM hosts WHERE account_id = ANY($1)',
-    [accountIds],
-  );
+  const rows = await payoutStatesOf(db, accountIds);
   const known = new Map(rows.map((row) => [row.account_id, row.deauthorized ? 'blocked' : row.payouts_enabled ? 'pay' : 'held'] as const));
   return new Map(accountIds.map((id) => [id, known.get(id) ?? 'held']));
 }
@@ -124,24 +114,18 @@ export const initiateFundsTransfer: Command = {
       const hours = hoursOf.get(hostAccountId) ?? '0';
       const idempotencyKey = transferIdempotencyKey(invoice.id, hostAccountId);
       const decision = canPay.get(hostAccountId) ?? 'held';
-      const { rowCount } = await db.query(
-        `INSERT INTO host_transfers
-           (invoice_id, host_account_id, amount, currency, hours, status, idempotency_key, source_transaction, hold_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (invoice_id, host_account_id) DO NOTHING`,
-        [
-          invoice.id,
-          hostAccountId,
-          share.amount,
-          invoice.currency,
-          hours,
-          decision === 'blocked' ? 'blocked' : 'held',
-          idempotencyKey,
-          sourceTransaction,
-          decision === 'blocked' ? null : 'payouts_disabled',
-        ],
-      );
-      if (rowCount === 0) {
+      const recorded = await insertHostTransfer(db, {
+        invoiceId: invoice.id,
+        hostAccountId,
+        amount: share.amount,
+        currency: invoice.currency,
+        hours,
+        status: decision === 'blocked' ? 'blocked' : 'held',
+        idempotencyKey,
+        sourceTransaction,
+        holdReason: decision === 'blocked' ? null : 'payouts_disabled',
+      });
+      if (!recorded) {
         transfers.push({ hostAccountId, hours, amount: share.amount, status: 'already recorded' });
         continue;
       }

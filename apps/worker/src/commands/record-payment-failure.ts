@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { insertPaymentFailure } from '@pipeline/db';
 import type { Command } from './command.ts';
 import { eventCreatedAt, readObject, stripeRef, unixSeconds } from './event-payload.ts';
 
@@ -30,14 +31,16 @@ export const recordPaymentFailure: Command = {
     const invoice = readObject(event, invoiceSchema);
     const subscriptionId = invoice.subscription ?? invoice.parent?.subscription_details?.subscription ?? null;
     const nextAttempt = invoice.next_payment_attempt ?? null;
-    const { rowCount } = await db.query(
-      `INSERT INTO payment_failures
-         (invoice_id, attempt_count, customer_id, subscription_id, amount_due, currency, next_payment_attempt, failed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (invoice_id, attempt_count) DO NOTHING`,
-      [invoice.id, invoice.attempt_count, invoice.customer, subscriptionId, invoice.amount_due, invoice.currency,
-        nextAttempt === null ? null : new Date(nextAttempt * 1000), eventCreatedAt(event)],
-    );
+    const recorded = await insertPaymentFailure(db, {
+      invoiceId: invoice.id,
+      attemptCount: invoice.attempt_count,
+      customerId: invoice.customer,
+      subscriptionId,
+      amountDue: invoice.amount_due,
+      currency: invoice.currency,
+      nextPaymentAttempt: nextAttempt === null ? null : new Date(nextAttempt * 1000),
+      failedAt: eventCreatedAt(event),
+    });
     return {
       outcome: 'processed',
       effects: {
@@ -47,7 +50,7 @@ export const recordPaymentFailure: Command = {
         subscriptionId,
         amountDue: invoice.amount_due,
         currency: invoice.currency,
-        recorded: rowCount === 1,
+        recorded,
       },
     };
   },

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { PermanentError } from '@pipeline/core';
+import { lockHosts, lockReleasableTransfers, upsertHostOnboarding } from '@pipeline/db';
 import type { Command } from './command.ts';
 import { eventCreatedAt, readObject } from './event-payload.ts';
-import { lockHosts } from './host-lock.ts';
 import { releaseHeldTransfer, type ReleaseOutcome } from '../funds/release-held-transfer.ts';
-import { lockReleasableTransfers } from '../sql/host-transfers.ts';
 
 /** `requirements` is optional in Stripe's Account type; without it nothing is due. */
 const accountSchema = z.object({
@@ -16,18 +15,6 @@ const accountSchema = z.object({
     .object({ currently_due: z.array(z.string()).nullish(), past_due: z.array(z.string()).nullish() })
     .nullish(),
 });
-
-// Ordered on `onboarding_event_created`: an event of the same second applies (the later
-// arrival wins), an older one changes nothing.
-const upsertSql = `
-  INSERT INTO hosts AS h (account_id, charges_enabled, payouts_enabled, details_submitted, requirements_due, onboarding_event_created)
-  VALUES ($1, $2, $3, $4, $5, $6)
-  ON CONFLICT (account_id) DO UPDATE SET
-    charges_enabled = excluded.charges_enabled, payouts_enabled = excluded.payouts_enabled,
-    details_submitted = excluded.details_submitted, requirements_due = excluded.requirements_due,
-    onboarding_event_created = excluded.onboarding_event_created, updated_at = now()
-  WHERE h.onboarding_event_created IS NULL OR excluded.onboarding_event_created >= h.onboarding_event_created
-  RETURNING payouts_enabled, deauthorized_at IS NOT NULL AS deauthorized`;
 
 /**
  * `account.updated` (Connect): stores the host's onboarding state (`charges_enabled`,
@@ -52,15 +39,15 @@ export const updateHostOnboarding: Command = {
     const requirementsDue = [...new Set([...currentlyDue, ...(account.requirements?.past_due ?? [])])];
 
     await lockHosts(db, [account.id]);
-    const { rows } = await db.query<{ payouts_enabled: boolean; deauthorized: boolean }>(upsertSql, [
-      account.id,
-      account.charges_enabled,
-      account.payouts_enabled,
-      account.details_submitted,
+    // Ordered on the event's time: an event of the same second applies (the later arrival wins), an older one changes nothing.
+    const applied = await upsertHostOnboarding(db, {
+      accountId: account.id,
+      chargesEnabled: account.charges_enabled,
+      payoutsEnabled: account.payouts_enabled,
+      detailsSubmitted: account.details_submitted,
       requirementsDue,
-      eventCreatedAt(event),
-    ]);
-    const applied = rows[0];
+      eventCreated: eventCreatedAt(event),
+    });
     if (applied === undefined) return { outcome: 'stale', effects: { hostAccountId: account.id } };
 
     const releases: ReleaseOutcome[] = [];

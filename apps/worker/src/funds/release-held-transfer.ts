@@ -3,7 +3,7 @@ import type { Logger } from '@pipeline/core';
 import type Stripe from 'stripe';
 import { payHostTransfer } from '../commands/host-transfer.ts';
 import { InsufficientFundsError } from '../commands/stripe-failure.ts';
-import { recordTransferFailure, type HeldTransferRow } from '../sql/host-transfers.ts';
+import { recordTransferFailure, type HeldTransferRow } from '@pipeline/db';
 
 /** How one release ended. */
 export type ReleaseOutcome =

@@ -1,9 +1,7 @@
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import type { Logger } from '@pipeline/core';
-import { withTransaction } from '@pipeline/db';
-import { tryLockHost } from '../commands/host-lock.ts';
-import { lockDueTransfer } from '../sql/host-transfers.ts';
+import { isHostPayable, lockDueTransfer, tryLockHost, withTransaction } from '@pipeline/db';
 import { releaseHeldTransfer } from './release-held-transfer.ts';
 
 export interface ReleaseSweepOptions {
@@ -59,8 +57,7 @@ export function startReleaseSweep(options: ReleaseSweepOptions): ReleaseSweep {
       const busy = { busy: row.host_account_id };
       if (!(await tryLockHost(db, row.host_account_id))) return busy;
       // Read again under the host's lock: a deauthorization may have committed since the pick.
-      const { rows } = await db.query<{ payable: boolean }>('SELECT payouts_enabled AND deauthorized_at IS NULL AS payable FROM hosts WHERE account_id = $1', [row.host_account_id]);
-      if (rows[0]?.payable !== true) return busy;
+      if (!(await isHostPayable(db, row.host_account_id))) return busy;
       await releaseHeldTransfer({ db, stripe: options.stripe, logger }, row, retryInMs);
       return 'released';
     });

@@ -6,6 +6,7 @@ import { startStripeEmulator, type StripeEmulator } from '@pipeline/testkit';
 import { initiateFundsTransfer } from '../../src/commands/initiate-funds-transfer.ts';
 import { updateHostOnboarding } from '../../src/commands/update-host-onboarding.ts';
 import { deauthorizeHost } from '../../src/commands/deauthorize-host.ts';
+import { givenBooking, givenOnboardedHost, invoicePaidEvent, newHost } from './given.ts';
 import { createCommandHarness, type CommandHarness } from './harness.ts';
 
 let harness: CommandHarness;
@@ -27,30 +28,16 @@ beforeEach(async () => {
 const periodStart = 1_780_000_000;
 const periodEnd = periodStart + 30 * 86_400;
 const at = (offsetHours: number): Date => new Date((periodStart + offsetHours * 3_600) * 1000);
-const newHost = (): string => stripeId('acct', 16);
 
-async function book(customer: string, host: string, hours: number | string, startsAt: Date): Promise<void> {
-  await harness.query('INSERT INTO bookings (id, customer_id, host_account_id, hours, starts_at) VALUES ($1, $2, $3, $4, $5)', [
-    stripeId('bk'),
-    customer,
-    host,
-    hours,
-    startsAt,
-  ]);
-}
+/** `customer` booked `host` for `hours` from `startsAt`. */
+const givenBooked = (customer: string, host: string, hours: number | string, startsAt: Date): Promise<void> => givenBooking(harness, customer, host, hours, startsAt);
 
-/** The host as `account.updated` leaves it: payouts enabled or not. */
-async function onboard(host: string, payoutsEnabled: boolean, created = periodEnd): Promise<void> {
-  const object = { charges_enabled: true, payouts_enabled: payoutsEnabled, details_submitted: true, requirements: { currently_due: [], past_due: [] } };
-  await harness.run(updateHostOnboarding, buildEvent({ type: 'account.updated', account: host, created, object }), { stripe });
-}
+/** The host as `account.updated` at `created` leaves it: payouts enabled or not. */
+const givenHost = (host: string, payoutsEnabled: boolean, created = periodEnd): Promise<void> => givenOnboardedHost(harness, host, { payoutsEnabled, created, stripe });
 
+/** The customer's invoice of the period paid, with a charge (pre-basil shape) unless `object` says otherwise. */
 function invoicePaid(customer: string, object: Record<string, unknown> = {}): Stripe.Event {
-  return buildEvent({
-    type: 'invoice.paid',
-    created: periodEnd + 60,
-    object: { customer, amount_paid: 10_000, currency: 'usd', period_start: periodStart, period_end: periodEnd, charge: stripeId('ch'), ...object },
-  });
+  return invoicePaidEvent(customer, { start: periodStart, end: periodEnd }, periodEnd + 60, { charge: stripeId('ch'), ...object });
 }
 
 const invoiceOf = (event: Stripe.Event): Stripe.Invoice & { charge: string } => event.data.object as Stripe.Invoice & { charge: string };
@@ -83,14 +70,14 @@ describe('InitiateFundsTransfer', () => {
   it('pays each host its share of the amount paid less the fee, pro rata to hours, one transfer each', async () => {
     const customer = stripeId('cus');
     const [a, b, c] = [newHost(), newHost(), newHost()].sort();
-    for (const host of [a!, b!, c!]) await onboard(host, true);
-    await book(customer, a!, 2, at(1));
-    await book(customer, a!, '1.00', at(50));
-    await book(customer, b!, 1.5, at(0)); // the first instant of the period counts
-    await book(customer, c!, 0.5, at(24 * 30 - 1));
-    await book(customer, c!, 8, new Date(periodEnd * 1000)); // the period's end is outside it
-    await book(customer, b!, 8, at(-1)); // before the period
-    await book(stripeId('cus'), a!, 8, at(2)); // another customer's booking
+    for (const host of [a!, b!, c!]) await givenHost(host, true);
+    await givenBooked(customer, a!, 2, at(1));
+    await givenBooked(customer, a!, '1.00', at(50));
+    await givenBooked(customer, b!, 1.5, at(0)); // the first instant of the period counts
+    await givenBooked(customer, c!, 0.5, at(24 * 30 - 1));
+    await givenBooked(customer, c!, 8, new Date(periodEnd * 1000)); // the period's end is outside it
+    await givenBooked(customer, b!, 8, at(-1)); // before the period
+    await givenBooked(stripeId('cus'), a!, 8, at(2)); // another customer's booking
 
     const event = invoicePaid(customer);
     const invoice = invoiceOf(event);
@@ -137,8 +124,8 @@ describe('InitiateFundsTransfer', () => {
     const customer = stripeId('cus');
     const hosts = [newHost(), newHost(), newHost()].sort();
     for (const host of hosts) {
-      await onboard(host, true);
-      await book(customer, host, 1, at(5));
+      await givenHost(host, true);
+      await givenBooked(customer, host, 1, at(5));
     }
     const event = invoicePaid(customer, { amount_paid: 9_999 });
     const result = await harness.run(initiateFundsTransfer, event, { stripe, platformFeePercent: 12.5 });
@@ -150,11 +137,11 @@ describe('InitiateFundsTransfer', () => {
   it('holds the share of a host without payouts or unknown, blocks a deauthorized one, pays only the able', async () => {
     const customer = stripeId('cus');
     const [able, unknown, onboarding, gone] = [newHost(), newHost(), newHost(), newHost()];
-    await onboard(able, true);
-    await onboard(onboarding, false);
-    await onboard(gone, true);
+    await givenHost(able, true);
+    await givenHost(onboarding, false);
+    await givenHost(gone, true);
     await harness.run(deauthorizeHost, buildEvent({ type: 'account.application.deauthorized', account: gone, created: periodEnd }));
-    for (const host of [able, unknown, onboarding, gone]) await book(customer, host, 2, at(3));
+    for (const host of [able, unknown, onboarding, gone]) await givenBooked(customer, host, 2, at(3));
 
     const event = invoicePaid(customer);
     const invoice = invoiceOf(event);
@@ -176,7 +163,7 @@ describe('InitiateFundsTransfer', () => {
   it('records no transfer when the customer booked nothing in the period', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await book(customer, host, 4, at(-10));
+    await givenBooked(customer, host, 4, at(-10));
     const event = invoicePaid(customer);
     const result = await harness.run(initiateFundsTransfer, event, { stripe });
     expect(result).toMatchObject({ outcome: 'processed', effects: { fee: 2_000, transferable: 8_000, transfers: [] } });
@@ -187,8 +174,8 @@ describe('InitiateFundsTransfer', () => {
   it('takes the charge from the expanded paid invoice payments, or from their PaymentIntent', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, true);
-    await book(customer, host, 1, at(1));
+    await givenHost(host, true);
+    await givenBooked(customer, host, 1, at(1));
     const charge = stripeId('ch');
     const payments = {
       object: 'list',
@@ -217,8 +204,8 @@ describe('InitiateFundsTransfer', () => {
   it('pays once when run again after a rollback: the retry finds the transfer and creates none', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, true);
-    await book(customer, host, 2, at(1));
+    await givenHost(host, true);
+    await givenBooked(customer, host, 2, at(1));
     const event = invoicePaid(customer);
     const invoice = invoiceOf(event);
 
@@ -239,8 +226,8 @@ describe('InitiateFundsTransfer', () => {
   it('pays once when Stripe made the transfer but its answer was lost', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, true);
-    await book(customer, host, 2, at(1));
+    await givenHost(host, true);
+    await givenBooked(customer, host, 2, at(1));
     const event = invoicePaid(customer);
     const invoice = invoiceOf(event);
     // The lookup misses (the transfer does not exist yet), the create is carried out and its answer lost.
@@ -256,8 +243,8 @@ describe('InitiateFundsTransfer', () => {
   it('makes the SDK retry of a lost answer an idempotent replay of the same key', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, true);
-    await book(customer, host, 2, at(1));
+    await givenHost(host, true);
+    await givenBooked(customer, host, 2, at(1));
     const event = invoicePaid(customer);
     const invoice = invoiceOf(event);
     const retrying = createStripeClient({ apiKey: 'sk_test_fake_commands', apiBase: emulator.url, maxNetworkRetries: 1 });
@@ -277,8 +264,8 @@ describe('InitiateFundsTransfer', () => {
   it('records a transfer Stripe made before it forgot the idempotency key instead of paying again', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, true);
-    await book(customer, host, 2, at(1));
+    await givenHost(host, true);
+    await givenBooked(customer, host, 2, at(1));
     const event = invoicePaid(customer);
     const invoice = invoiceOf(event);
     // As if a parked event were replayed days after a first attempt paid this host: the key has expired.
@@ -295,7 +282,7 @@ describe('InitiateFundsTransfer', () => {
   it('leaves a host already recorded for the invoice as it is', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await book(customer, host, 2, at(1));
+    await givenBooked(customer, host, 2, at(1));
     const event = invoicePaid(customer);
     await harness.run(initiateFundsTransfer, event, { stripe });
     const again = buildEvent({ type: 'invoice.paid', created: periodEnd + 120, object: invoiceOf(event) as unknown as Record<string, unknown> });
@@ -312,8 +299,8 @@ describe('InitiateFundsTransfer', () => {
   ] as const)('throws a %s from Stripe as a %s and commits nothing', async (status, _name, errorClass) => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, true);
-    await book(customer, host, 2, at(1));
+    await givenHost(host, true);
+    await givenBooked(customer, host, 2, at(1));
     const event = invoicePaid(customer);
     await emulator.injectFault({ status, count: 1, path: '/v1/transfers', method: 'POST' });
 
@@ -326,8 +313,8 @@ describe('InitiateFundsTransfer', () => {
   it('never puts the API key in the message of a refused key', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, true);
-    await book(customer, host, 2, at(1));
+    await givenHost(host, true);
+    await givenBooked(customer, host, 2, at(1));
     await emulator.injectFault({ status: 401, count: 1, path: '/v1/transfers', method: 'POST' });
     const failure = harness.run(initiateFundsTransfer, invoicePaid(customer), { stripe });
     await expect(failure).rejects.toBeInstanceOf(PermanentError);
@@ -337,8 +324,8 @@ describe('InitiateFundsTransfer', () => {
   it('retries when Stripe cannot list the invoice transfers', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, true);
-    await book(customer, host, 2, at(1));
+    await givenHost(host, true);
+    await givenBooked(customer, host, 2, at(1));
     await emulator.injectFault({ status: 503, count: 1, path: '/v1/transfers', method: 'GET' });
     await expect(harness.run(initiateFundsTransfer, invoicePaid(customer), { stripe })).rejects.toBeInstanceOf(TransientError);
   });
@@ -354,14 +341,14 @@ describe('UpdateHostOnboarding releasing held transfers', () => {
   it('pays the held transfers once payouts are enabled, with the key recorded when they were held', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, false, periodStart);
-    await book(customer, host, 2, at(1));
+    await givenHost(host, false, periodStart);
+    await givenBooked(customer, host, 2, at(1));
     const event = invoicePaid(customer);
     const invoice = invoiceOf(event);
     await harness.run(initiateFundsTransfer, event, { stripe });
     expect((await transferRows(invoice.id))[0]).toMatchObject({ status: 'held' });
 
-    await onboard(host, false, periodEnd + 100);
+    await givenHost(host, false, periodEnd + 100);
     expect((await transferRows(invoice.id))[0]).toMatchObject({ status: 'held' });
     expect(await transferCalls(invoice.id)).toEqual([]);
 
@@ -385,27 +372,27 @@ describe('UpdateHostOnboarding releasing held transfers', () => {
     expect(result.effects).toMatchObject({ released: [{ invoiceId: invoice.id, amount: 8_000, transferId: row?.stripe_transfer_id }] });
 
     // A later update pays nothing again.
-    await onboard(host, true, periodEnd + 300);
+    await givenHost(host, true, periodEnd + 300);
     expect(await transferCalls(invoice.id)).toHaveLength(1);
   });
 
   it('does not release on a stale update, even one with payouts enabled', async () => {
     const customer = stripeId('cus');
     const host = newHost();
-    await onboard(host, false, periodEnd + 500);
-    await book(customer, host, 2, at(1));
+    await givenHost(host, false, periodEnd + 500);
+    await givenBooked(customer, host, 2, at(1));
     const event = invoicePaid(customer);
     await harness.run(initiateFundsTransfer, event, { stripe });
-    await onboard(host, true, periodEnd);
+    await givenHost(host, true, periodEnd);
     expect((await transferRows(invoiceOf(event).id))[0]).toMatchObject({ status: 'held' });
     expect(await transferCalls(invoiceOf(event).id)).toEqual([]);
   });
 
   it('never leaves a transfer held when payouts are enabled while the invoice is being paid', async () => {
     const pairs = Array.from({ length: 4 }, () => ({ customer: stripeId('cus'), host: newHost() }));
-    for (const { customer, host } of pairs) await book(customer, host, 1, at(1));
+    for (const { customer, host } of pairs) await givenBooked(customer, host, 1, at(1));
     const events = pairs.map(({ customer }) => invoicePaid(customer));
-    await Promise.all(pairs.flatMap(({ host }, i) => [harness.run(initiateFundsTransfer, events[i]!, { stripe }), onboard(host, true)]));
+    await Promise.all(pairs.flatMap(({ host }, i) => [harness.run(initiateFundsTransfer, events[i]!, { stripe }), givenHost(host, true)]));
     for (const event of events) expect((await transferRows(invoiceOf(event).id))[0]).toMatchObject({ status: 'paid' });
   });
 });

@@ -1,11 +1,12 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '@pipeline/core';
-import { buildEvent, stripeId } from '@pipeline/stripe-events';
+import { buildEvent } from '@pipeline/stripe-events';
 import { updateHostOnboarding } from '../../src/commands/update-host-onboarding.ts';
 import { deauthorizeHost } from '../../src/commands/deauthorize-host.ts';
 import { flagHostPayoutFailure } from '../../src/commands/flag-host-payout-failure.ts';
 import { clearHostPayoutFailure } from '../../src/commands/clear-host-payout-failure.ts';
+import { accountUpdatedEvent as accountUpdated, givenHostTransfer, newHost, onboardedAccount as onboarded } from './given.ts';
 import { createCommandHarness, type CommandHarness } from './harness.ts';
 
 let harness: CommandHarness;
@@ -17,27 +18,12 @@ afterAll(async () => {
 });
 
 const t0 = 1_780_000_000;
-const newHost = (): string => stripeId('acct', 16);
 
 async function hostRow(account: string): Promise<Record<string, unknown> | undefined> {
   return (await harness.query('SELECT * FROM hosts WHERE account_id = $1', [account]))[0];
 }
 
-function accountUpdated(account: string, created: number, object: Record<string, unknown> = {}): Stripe.Event {
-  return buildEvent({ type: 'account.updated', account, created, object });
-}
-
 const onboarding = { charges_enabled: false, payouts_enabled: false, details_submitted: false };
-const onboarded = { charges_enabled: true, payouts_enabled: true, details_submitted: true, requirements: { currently_due: [], past_due: [] } };
-
-async function insertTransfer(host: string, status: 'held' | 'blocked' | 'paid', invoiceId = stripeId('in')): Promise<string> {
-  await harness.query(
-    `INSERT INTO host_transfers (invoice_id, host_account_id, amount, currency, hours, status, idempotency_key, stripe_transfer_id)
-     VALUES ($1, $2, 1234, 'usd', 3, $3, $4, $5)`,
-    [invoiceId, host, status, `transfer:${invoiceId}:${host}`, status === 'paid' ? stripeId('tr') : null],
-  );
-  return invoiceId;
-}
 
 describe('UpdateHostOnboarding', () => {
   it('stores the onboarding state and the requirements due, current then past due', async () => {
@@ -86,7 +72,7 @@ describe('UpdateHostOnboarding', () => {
 
   it('keeps held transfers held while payouts stay disabled', async () => {
     const host = newHost();
-    const invoice = await insertTransfer(host, 'held');
+    const invoice = await givenHostTransfer(harness, host, 'held');
     const result = await harness.run(updateHostOnboarding, accountUpdated(host, t0, { ...onboarded, payouts_enabled: false }));
     expect(result.effects).toMatchObject({ released: [] });
     const rows = await harness.query('SELECT status FROM host_transfers WHERE invoice_id = $1', [invoice]);
@@ -110,8 +96,8 @@ describe('DeauthorizeHost', () => {
   it('hides the listings, blocks held transfers and leaves paid ones alone', async () => {
     const host = newHost();
     await harness.run(updateHostOnboarding, accountUpdated(host, t0, onboarding));
-    const held = await insertTransfer(host, 'held');
-    const paid = await insertTransfer(host, 'paid');
+    const held = await givenHostTransfer(harness, host, 'held');
+    const paid = await givenHostTransfer(harness, host, 'paid');
     const event = buildEvent({ type: 'account.application.deauthorized', account: host, created: t0 + 100 });
 
     const result = await harness.run(deauthorizeHost, event);
@@ -138,7 +124,7 @@ describe('DeauthorizeHost', () => {
   it('never releases held transfers of a deauthorized host, even once its payouts are enabled', async () => {
     const host = newHost();
     await harness.run(deauthorizeHost, buildEvent({ type: 'account.application.deauthorized', account: host, created: t0 }));
-    const invoice = await insertTransfer(host, 'held'); // e.g. recorded before the deauthorization by a concurrent path
+    const invoice = await givenHostTransfer(harness, host, 'held'); // e.g. recorded before the deauthorization by a concurrent path
     const result = await harness.run(updateHostOnboarding, accountUpdated(host, t0 + 10, onboarded));
     expect(result.effects).toMatchObject({ payoutsEnabled: true, deauthorized: true, released: [] });
     expect(await harness.query('SELECT status FROM host_transfers WHERE invoice_id = $1', [invoice])).toEqual([{ status: 'held' }]);

@@ -1,11 +1,12 @@
 import type Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, TransientError } from '@pipeline/core';
-import { buildEvent, createStripeClient, stripeId } from '@pipeline/stripe-events';
+import { createStripeClient } from '@pipeline/stripe-events';
 import { startStripeEmulator, type StripeEmulator } from '@pipeline/testkit';
 import { initiateFundsTransfer } from '../../src/commands/initiate-funds-transfer.ts';
 import { updateHostOnboarding } from '../../src/commands/update-host-onboarding.ts';
 import { startReleaseSweep, type ReleaseSweep } from '../../src/funds/release-sweep.ts';
+import { accountUpdatedEvent, givenPaidInvoice, newHost, onboardedAccount } from './given.ts';
 import { createCommandHarness, type CommandHarness } from './harness.ts';
 
 let harness: CommandHarness;
@@ -41,34 +42,26 @@ afterEach(async () => {
 const now = Math.floor(Date.now() / 1000);
 const periodStart = now - 30 * 86_400;
 const periodEnd = now + 86_400;
-const newHost = (): string => stripeId('acct', 16);
-
-async function book(customer: string, host: string, hours: number): Promise<void> {
-  await harness.query('INSERT INTO bookings (id, customer_id, host_account_id, hours, starts_at) VALUES ($1, $2, $3, $4, $5)', [
-    stripeId('bk'),
-    customer,
-    host,
-    hours,
-    new Date((now - 86_400) * 1000),
-  ]);
-}
 
 function accountUpdated(host: string, payoutsEnabled: boolean, created: number): Stripe.Event {
-  const object = { charges_enabled: true, payouts_enabled: payoutsEnabled, details_submitted: true, requirements: { currently_due: [], past_due: [] } };
-  return buildEvent({ type: 'account.updated', account: host, created, object });
+  return accountUpdatedEvent(host, created, { ...onboardedAccount, payouts_enabled: payoutsEnabled });
 }
 
 /** A payable host, booked by a new customer; its basil-shaped `invoice.paid` (no `charge`, no `payments`). */
-async function bookedInvoice(options: { host?: string; hours?: number } = {}): Promise<{ host: string; invoiceId: string; event: Stripe.Event }> {
+async function givenBookedInvoice(options: { host?: string; hours?: number } = {}): Promise<{ host: string; invoiceId: string; event: Stripe.Event }> {
   const host = options.host ?? newHost();
   if (options.host === undefined) await harness.run(updateHostOnboarding, accountUpdated(host, true, now - 600), { stripe });
-  const customer = stripeId('cus');
-  await book(customer, host, options.hours ?? 2);
-  const event = buildEvent({ type: 'invoice.paid', created: now, object: { customer, amount_paid: 10_000, currency: 'usd', period_start: periodStart, period_end: periodEnd } });
+  const { invoiceId, event } = await givenPaidInvoice(harness, {
+    host,
+    hours: options.hours ?? 2,
+    bookedAt: new Date((now - 86_400) * 1000),
+    period: { start: periodStart, end: periodEnd },
+    created: now,
+  });
   const invoice = event.data.object as { id: string; charge?: unknown; payments?: unknown };
   expect(invoice.charge).toBeUndefined();
   expect(invoice.payments).toBeUndefined();
-  return { host, invoiceId: invoice.id, event };
+  return { host, invoiceId, event };
 }
 
 interface Row extends Record<string, unknown> {
@@ -102,7 +95,7 @@ async function transfersMade(invoiceId: string): Promise<Stripe.Transfer[]> {
 
 describe('the charge of a basil invoice', () => {
   it('is looked up through the invoice payments API and becomes the transfers source_transaction', async () => {
-    const { host, invoiceId, event } = await bookedInvoice();
+    const { host, invoiceId, event } = await givenBookedInvoice();
     await emulator.seedInvoices([{ id: invoiceId, amountPaid: 10_000 }]);
     const [payment] = (await stripe.invoicePayments.list({ invoice: invoiceId })).data;
     const charge = (await stripe.paymentIntents.retrieve(payment!.payment.payment_intent as string)).latest_charge;
@@ -117,7 +110,7 @@ describe('the charge of a basil invoice', () => {
   });
 
   it('retries the event when Stripe cannot list the invoice payments', async () => {
-    const { invoiceId, event } = await bookedInvoice();
+    const { invoiceId, event } = await givenBookedInvoice();
     await emulator.injectFault({ status: 503, count: 1, path: '/v1/invoice_payments' });
     await expect(harness.run(initiateFundsTransfer, event, { stripe })).rejects.toBeInstanceOf(TransientError);
     expect(await creates(invoiceId)).toEqual([]);
@@ -126,7 +119,7 @@ describe('the charge of a basil invoice', () => {
 
 describe('balance_insufficient', () => {
   it('holds the transfer awaiting funds instead of failing the event, and the sweep pays it once the funds are there', async () => {
-    const { host, invoiceId, event } = await bookedInvoice();
+    const { host, invoiceId, event } = await givenBookedInvoice();
     await emulator.seedInvoices([{ id: invoiceId, paidBy: 'none' }]);
     await emulator.setAvailableBalance(0);
 
@@ -158,7 +151,7 @@ describe('balance_insufficient', () => {
 
 describe('idempotency-key generations', () => {
   it('after a 500 saved under the key, lists, finds nothing, and pays once under generation 1', async () => {
-    const { host, invoiceId, event } = await bookedInvoice();
+    const { host, invoiceId, event } = await givenBookedInvoice();
     const key = `transfer:${invoiceId}:${host}`;
     await emulator.injectFault({ status: 500, count: 1, path: '/v1/transfers', method: 'POST' });
     await expect(harness.run(initiateFundsTransfer, event, { stripe })).rejects.toBeInstanceOf(TransientError);
@@ -176,7 +169,7 @@ describe('idempotency-key generations', () => {
   });
 
   it('does not pay twice when Stripe made the transfer and saved a 500 under the key', async () => {
-    const { host, invoiceId, event } = await bookedInvoice();
+    const { host, invoiceId, event } = await givenBookedInvoice();
     const retrying = createStripeClient({ apiKey: 'sk_test_fake_funding', apiBase: emulator.url, maxNetworkRetries: 1 });
     await emulator.injectFault({ status: 500, count: 1, path: '/v1/transfers', method: 'POST', afterEffect: true, saved: true });
 
@@ -189,7 +182,7 @@ describe('idempotency-key generations', () => {
   });
 
   it('does not count a fully reversed transfer found by the list as paid', async () => {
-    const { host, invoiceId, event } = await bookedInvoice();
+    const { host, invoiceId, event } = await givenBookedInvoice();
     const earlier = await stripe.transfers.create(
       { amount: 8_000, currency: 'usd', destination: host, transfer_group: invoiceId, metadata: { invoice_id: invoiceId, host_account_id: host } },
       { idempotencyKey: 'an-earlier-attempt' },
@@ -205,7 +198,7 @@ describe('idempotency-key generations', () => {
   });
 
   it('moves past a key whose saved transfer was reversed since', async () => {
-    const { host, invoiceId, event } = await bookedInvoice();
+    const { host, invoiceId, event } = await givenBookedInvoice();
     const key = `transfer:${invoiceId}:${host}`;
     // A first attempt paid under generation 0, then rolled back; an operator reversed that transfer.
     await harness.runAndRollBack(initiateFundsTransfer, event, { stripe });
@@ -225,7 +218,7 @@ describe('releasing held transfers on account.updated', () => {
     await harness.run(updateHostOnboarding, accountUpdated(host, false, now - 900), { stripe });
     const invoices: string[] = [];
     for (let i = 0; i < 3; i += 1) {
-      const { invoiceId, event } = await bookedInvoice({ host });
+      const { invoiceId, event } = await givenBookedInvoice({ host });
       // The second invoice was paid out of band: its transfer draws on the (empty) balance.
       await emulator.seedInvoices([{ id: invoiceId, ...(i === 1 ? { paidBy: 'none' as const } : {}) }]);
       await harness.run(initiateFundsTransfer, event, { stripe });
@@ -257,7 +250,7 @@ describe('releasing held transfers on account.updated', () => {
     await harness.run(updateHostOnboarding, accountUpdated(host, true, now - 900), { stripe });
     const invoices: string[] = [];
     for (let i = 0; i < 6; i += 1) {
-      const { invoiceId, event } = await bookedInvoice({ host });
+      const { invoiceId, event } = await givenBookedInvoice({ host });
       await emulator.seedInvoices([{ id: invoiceId, paidBy: 'none' }]);
       await emulator.setAvailableBalance(0);
       await harness.run(initiateFundsTransfer, event, { stripe });

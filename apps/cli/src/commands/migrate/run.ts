@@ -1,8 +1,8 @@
 import { migrate } from '@pipeline/db';
-import { CliError } from '../cli-error.ts';
-import { databaseSettings, loadConfig } from '../config.ts';
-import { databaseName } from '../database.ts';
-import type { CliIo } from '../io.ts';
+import { CliError } from '../../cli-error.ts';
+import { databaseSettings, loadConfig } from '../../config.ts';
+import { databaseName } from '../../database.ts';
+import type { CliIo } from '../../io.ts';
 
 /** Applies pending database migrations; safe to run again and from several places at once. */
 export async function runMigrate(io: CliIo): Promise<void> {

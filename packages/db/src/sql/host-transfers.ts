@@ -1,9 +1,57 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /**
- * Queries on `host_transfers` that the transfer commands and the release sweep share. Each
- * runs on the caller's client, inside the caller's transaction.
+ * Statements on `host_transfers`: what one host is owed for one invoice, and whether it was
+ * paid. The worker's statements run on the caller's client, inside the caller's transaction.
  */
+
+/** A new row: `held` (waiting for the host's payouts, or paid at once by the caller) or `blocked` (host deauthorized). */
+export interface NewHostTransfer {
+  readonly invoiceId: string;
+  readonly hostAccountId: string;
+  /** In the currency's smallest unit. */
+  readonly amount: number;
+  readonly currency: string;
+  /** Booked hours, exact. */
+  readonly hours: string;
+  readonly status: 'held' | 'blocked';
+  readonly idempotencyKey: string;
+  readonly sourceTransaction: string | null;
+  readonly holdReason: 'payouts_disabled' | null;
+}
+
+/** Records what the host is owed for the invoice; false when a row already existed (nothing changed). */
+export async function insertHostTransfer(db: PoolClient, transfer: NewHostTransfer): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO host_transfers
+           (invoice_id, host_account_id, amount, currency, hours, status, idempotency_key, source_transaction, hold_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (invoice_id, host_account_id) DO NOTHING`,
+    [
+      transfer.invoiceId,
+      transfer.hostAccountId,
+      transfer.amount,
+      transfer.currency,
+      transfer.hours,
+      transfer.status,
+      transfer.idempotencyKey,
+      transfer.sourceTransaction,
+      transfer.holdReason,
+    ],
+  );
+  return rowCount !== 0;
+}
+
+/** Moves the host's `held` transfers to `blocked` (it was deauthorized); answers those rows. */
+export async function blockHeldTransfers(db: PoolClient, hostAccountId: string): Promise<Array<{ invoice_id: string; amount: string }>> {
+  const { rows } = await db.query<{ invoice_id: string; amount: string }>(
+    `UPDATE host_transfers SET status = 'blocked'
+        WHERE host_account_id = $1 AND status = 'held'
+        RETURNING invoice_id, amount::text`,
+    [hostAccountId],
+  );
+  return rows;
+}
 
 /** A held row as a release reads it. */
 export interface HeldTransferRow {
@@ -92,4 +140,29 @@ export async function lockDueTransfer(db: PoolClient, skipHosts: readonly string
     [skipHosts],
   );
   return rows[0];
+}
+
+/** A row of `host_transfers` as operators see it (`events show`). */
+export interface HostTransferRow {
+  hostAccountId: string;
+  amount: string;
+  currency: string;
+  hours: string;
+  status: string;
+  stripeTransferId: string | null;
+  sourceTransaction: string | null;
+  createdAt: Date;
+  paidAt: Date | null;
+}
+
+/** The transfers the worker recorded for an invoice, by host. */
+export async function findHostTransfers(pool: Pool, invoiceId: string): Promise<HostTransferRow[]> {
+  const { rows } = await pool.query<HostTransferRow>(
+    `SELECT host_account_id AS "hostAccountId", amount::text AS amount, currency, hours::text AS hours, status,
+            stripe_transfer_id AS "stripeTransferId", source_transaction AS "sourceTransaction",
+            created_at AS "createdAt", paid_at AS "paidAt"
+       FROM host_transfers WHERE invoice_id = $1 ORDER BY host_account_id`,
+    [invoiceId],
+  );
+  return rows;
 }

@@ -1,10 +1,10 @@
 import { databaseTimeoutsOf } from '@pipeline/core';
 import { pruneEvents } from '@pipeline/db';
-import { CliError } from '../cli-error.ts';
-import { databaseSettings, loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { formatDuration, plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
+import { CliError } from '../../cli-error.ts';
+import { databaseSettings, loadConfig } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { formatDuration, plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
 
 /** Stripe resends an undelivered event for up to 3 days: a record pruned sooner would let a resend run twice. */
 export const minimumRetentionMs = 3 * 86_400_000;

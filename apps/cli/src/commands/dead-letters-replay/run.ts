@@ -1,14 +1,14 @@
 import { deleteParkedEvents, type ParkedEventRecord } from '@pipeline/db';
-import { CliError } from '../cli-error.ts';
-import { brokerSettings, loadConfig } from '../config.ts';
-import { withConfirmedSelection, type BulkOptions, type Selection } from '../dead-letters/confirmed-selection.ts';
-import { parkedPages, parkedTable } from '../dead-letters/parked-pages.ts';
-import { openWorkQueueSender, type WorkQueueSender } from '../dead-letters/work-queue-sender.ts';
-import { countInto, formatCounts, plural } from '../format.ts';
-import { interruptedExitCode, watchInterruption } from '../interruption.ts';
-import type { CliIo } from '../io.ts';
-import { createPacer } from '../pacer.ts';
-import { startProgress } from '../progress.ts';
+import { CliError } from '../../cli-error.ts';
+import { brokerSettings, loadConfig } from '../../config.ts';
+import { withConfirmedSelection, type BulkOptions, type Selection } from '../../dead-letters/confirmed-selection.ts';
+import { parkedPages, parkedTable } from '../../dead-letters/parked-pages.ts';
+import { openWorkQueueSender, type WorkQueueSender } from '../../dead-letters/work-queue-sender.ts';
+import { countInto, formatCounts, plural } from '../../format.ts';
+import { interruptedExitCode, watchInterruption } from '../../interruption.ts';
+import type { CliIo } from '../../io.ts';
+import { createPacer } from '../../pacer.ts';
+import { startProgress } from '../../progress.ts';
 
 export interface DeadLettersReplayOptions extends BulkOptions {
   readonly rate?: number;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import type { ReplayFileOptions } from '../actions/replay.ts';
-import type { CliIo } from '../io.ts';
-import { rate } from '../options.ts';
+import type { ReplayFileOptions } from './run.ts';
+import type { CliIo } from '../../io.ts';
+import { rate } from '../../options.ts';
 
 /** `replay <file>`: publishes a file of Stripe events as if the ingest had received them. */
 export function replayCommand(io: CliIo): Command {
@@ -12,7 +12,7 @@ export function replayCommand(io: CliIo): Command {
     .option('--dry-run', 'check the file and show what would be sent, without sending')
     .option('--rate <per-second>', 'send at most this many events per second (default: as fast as the broker confirms)', rate)
     .action(async (file: string, options: ReplayFileOptions) => {
-      const { runReplayFile } = await import('../actions/replay.ts');
+      const { runReplayFile } = await import('./run.ts');
       await runReplayFile(io, file, options);
     });
 }

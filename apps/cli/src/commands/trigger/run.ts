@@ -1,14 +1,14 @@
 import type { Endpoint } from '@pipeline/broker';
 import { buildEvent, isConnectEventType, knownEventTypes, serializeEvent, signPayload, stripeId } from '@pipeline/stripe-events';
-import { CliError } from '../cli-error.ts';
-import { forEachConcurrently } from '../concurrently.ts';
-import { connectSecretSettings, ingestSettings, loadConfig, platformSecretSettings } from '../config.ts';
-import { countInto, formatCounts, plural } from '../format.ts';
-import { interruptedExitCode, watchInterruption } from '../interruption.ts';
-import type { CliIo } from '../io.ts';
-import { createPacer } from '../pacer.ts';
-import { postEvent, type IngestAnswer } from '../post-event.ts';
-import { startProgress } from '../progress.ts';
+import { CliError } from '../../cli-error.ts';
+import { forEachConcurrently } from '../../concurrently.ts';
+import { connectSecretSettings, ingestSettings, loadConfig, platformSecretSettings } from '../../config.ts';
+import { countInto, formatCounts, plural } from '../../format.ts';
+import { interruptedExitCode, watchInterruption } from '../../interruption.ts';
+import type { CliIo } from '../../io.ts';
+import { createPacer } from '../../pacer.ts';
+import { postEvent, type IngestAnswer } from '../../post-event.ts';
+import { startProgress } from '../../progress.ts';
 
 export interface TriggerOptions {
   readonly endpoint?: Endpoint;

@@ -1,13 +1,13 @@
 import { countParkedEvents } from '@pipeline/db';
-import { databaseSettings, loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { describeFilter } from '../dead-letters/filter.ts';
-import { filterFromOptions, type FilterOptions } from '../dead-letters/filter-options.ts';
-import { parkedMessageJson } from '../dead-letters/parked-message.ts';
-import { parkedEventFilter, parkedMessagePages, parkedPages, parkedTable } from '../dead-letters/parked-pages.ts';
-import { printParkedPages } from '../dead-letters/parked-table.ts';
-import { plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
+import { databaseSettings, loadConfig } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { describeFilter } from '../../dead-letters/filter.ts';
+import { filterFromOptions, type FilterOptions } from '../../dead-letters/filter-options.ts';
+import { parkedMessageJson } from '../../dead-letters/parked-message.ts';
+import { parkedEventFilter, parkedMessagePages, parkedPages, parkedTable } from '../../dead-letters/parked-pages.ts';
+import { printParkedPages } from '../../dead-letters/parked-table.ts';
+import { plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
 
 export interface DeadLettersListOptions extends FilterOptions {
   readonly json?: boolean;

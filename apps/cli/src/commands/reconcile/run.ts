@@ -1,16 +1,16 @@
 import { databaseTimeoutsOf } from '@pipeline/core';
 import type Stripe from 'stripe';
 import { createStripeClient, serializeEvent } from '@pipeline/stripe-events';
-import { CliError } from '../cli-error.ts';
-import { brokerSettings, databaseSettings, loadConfig, stripeApiSettings } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { checkEventJson, type EventToPublish } from '../event-file.ts';
-import { findFinished } from '../finished-events.ts';
-import { countInto, formatCounts, formatTable, plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
-import { publishAndReport } from '../publish-run.ts';
-import { parseSince } from '../since.ts';
-import { listUndeliveredEvents, type UndeliveredEvents } from '../undelivered-events.ts';
+import { CliError } from '../../cli-error.ts';
+import { brokerSettings, databaseSettings, loadConfig, stripeApiSettings } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { checkEventJson, type EventToPublish } from '../../event-file.ts';
+import { findFinished } from '../../finished-events.ts';
+import { countInto, formatCounts, formatTable, plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
+import { publishAndReport } from '../../publish-run.ts';
+import { parseSince } from '../../since.ts';
+import { listUndeliveredEvents, type UndeliveredEvents } from '../../undelivered-events.ts';
 
 /** Stripe's events API only goes back 30 days. */
 export const maxLookBackMs = 30 * 86_400_000;

@@ -1,11 +1,10 @@
 import { databaseTimeoutsOf } from '@pipeline/core';
-import { findEvent } from '@pipeline/db';
-import { CliError } from '../cli-error.ts';
-import { databaseSettings, loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { formatEventRecord, formatHostTransfers, invoiceIdOf } from '../event-record.ts';
-import type { CliIo } from '../io.ts';
-import { findHostTransfers } from '../queries/host-transfers.ts';
+import { findEvent, findHostTransfers } from '@pipeline/db';
+import { CliError } from '../../cli-error.ts';
+import { databaseSettings, loadConfig } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { formatEventRecord, formatHostTransfers, invoiceIdOf } from '../../event-record.ts';
+import type { CliIo } from '../../io.ts';
 
 export interface EventsShowOptions {
   readonly json?: boolean;

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import type { DeadLettersReplayOptions } from '../actions/dead-letters-replay.ts';
-import { addFilterOptions } from '../dead-letters/filter-options.ts';
-import type { CliIo } from '../io.ts';
-import { rate } from '../options.ts';
+import type { DeadLettersReplayOptions } from './run.ts';
+import { addFilterOptions } from '../../dead-letters/filter-options.ts';
+import type { CliIo } from '../../io.ts';
+import { rate } from '../../options.ts';
 
 /** `dead-letters replay`: matching parked messages back to the work queue. */
 export function deadLettersReplayCommand(io: CliIo): Command {
@@ -14,7 +14,7 @@ export function deadLettersReplayCommand(io: CliIo): Command {
     .option('--dry-run', 'show what would be replayed and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (options: DeadLettersReplayOptions) => {
-      const { runDeadLettersReplay } = await import('../actions/dead-letters-replay.ts');
+      const { runDeadLettersReplay } = await import('./run.ts');
       await runDeadLettersReplay(io, options);
     });
 }

@@ -1,8 +1,8 @@
 import { deleteParkedEvents } from '@pipeline/db';
-import { withConfirmedSelection, type BulkOptions } from '../dead-letters/confirmed-selection.ts';
-import { parkedPages, parkedTable } from '../dead-letters/parked-pages.ts';
-import { countInto, formatCounts, plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
+import { withConfirmedSelection, type BulkOptions } from '../../dead-letters/confirmed-selection.ts';
+import { parkedPages, parkedTable } from '../../dead-letters/parked-pages.ts';
+import { countInto, formatCounts, plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
 
 export type DeadLettersPurgeOptions = BulkOptions;
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import type { ReconcileOptions } from '../actions/reconcile.ts';
-import type { CliIo } from '../io.ts';
-import { rate } from '../options.ts';
+import type { ReconcileOptions } from './run.ts';
+import type { CliIo } from '../../io.ts';
+import { rate } from '../../options.ts';
 
 /** `reconcile --since`: publishes the events Stripe could not deliver and no worker has finished. */
 export function reconcileCommand(io: CliIo): Command {
@@ -11,7 +11,7 @@ export function reconcileCommand(io: CliIo): Command {
     .option('--dry-run', 'list the events that would be published, without publishing')
     .option('--rate <per-second>', 'publish at most this many events per second (default: as fast as the broker confirms)', rate)
     .action(async (options: ReconcileOptions) => {
-      const { runReconcile } = await import('../actions/reconcile.ts');
+      const { runReconcile } = await import('./run.ts');
       await runReconcile(io, options);
     });
 }

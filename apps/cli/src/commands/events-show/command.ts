@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import type { EventsShowOptions } from '../actions/events-show.ts';
-import type { CliIo } from '../io.ts';
+import type { EventsShowOptions } from './run.ts';
+import type { CliIo } from '../../io.ts';
 
 /** `events show <id>`: how the workers processed one event. */
 export function eventsShowCommand(io: CliIo): Command {
@@ -9,7 +9,7 @@ export function eventsShowCommand(io: CliIo): Command {
     .argument('<event-id>', 'the Stripe event id, evt_...')
     .option('--json', 'print the record as JSON')
     .action(async (id: string, options: EventsShowOptions) => {
-      const { runEventsShow } = await import('../actions/events-show.ts');
+      const { runEventsShow } = await import('./run.ts');
       await runEventsShow(io, id, options);
     });
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
-import type { TriggerOptions } from '../actions/trigger.ts';
-import type { CliIo } from '../io.ts';
-import { accountId, positiveInteger, rate } from '../options.ts';
+import type { TriggerOptions } from './run.ts';
+import type { CliIo } from '../../io.ts';
+import { accountId, positiveInteger, rate } from '../../options.ts';
 
 /** `trigger <event-type>`: an offline `stripe trigger`, signed and posted to a running ingest. */
 export function triggerCommand(io: CliIo): Command {
@@ -14,7 +14,7 @@ export function triggerCommand(io: CliIo): Command {
     .option('--count <n>', 'send this many events, each with its own id', positiveInteger, 1)
     .option('--rate <per-second>', 'send at most this many events per second (default: as fast as the ingest answers)', rate)
     .action(async (type: string, options: TriggerOptions) => {
-      const { runTrigger } = await import('../actions/trigger.ts');
+      const { runTrigger } = await import('./run.ts');
       await runTrigger(io, type, options);
     });
 }

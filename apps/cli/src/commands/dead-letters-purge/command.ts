@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import type { DeadLettersPurgeOptions } from '../actions/dead-letters-purge.ts';
-import { addFilterOptions } from '../dead-letters/filter-options.ts';
-import type { CliIo } from '../io.ts';
+import type { DeadLettersPurgeOptions } from './run.ts';
+import { addFilterOptions } from '../../dead-letters/filter-options.ts';
+import type { CliIo } from '../../io.ts';
 
 /** `dead-letters purge`: deletes matching parked messages for good. */
 export function deadLettersPurgeCommand(io: CliIo): Command {
@@ -9,7 +9,7 @@ export function deadLettersPurgeCommand(io: CliIo): Command {
     .option('--dry-run', 'show what would be deleted and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (options: DeadLettersPurgeOptions) => {
-      const { runDeadLettersPurge } = await import('../actions/dead-letters-purge.ts');
+      const { runDeadLettersPurge } = await import('./run.ts');
       await runDeadLettersPurge(io, options);
     });
 }

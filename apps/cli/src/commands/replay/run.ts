@@ -1,13 +1,13 @@
 import { databaseTimeoutsOf } from '@pipeline/core';
 import { readFile } from 'node:fs/promises';
-import { CliError } from '../cli-error.ts';
-import { brokerSettings, databaseSettings, loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { parseEventLines, type EventToPublish } from '../event-file.ts';
-import { findFinished } from '../finished-events.ts';
-import { formatTable, plural } from '../format.ts';
-import type { CliIo } from '../io.ts';
-import { publishAndReport } from '../publish-run.ts';
+import { CliError } from '../../cli-error.ts';
+import { brokerSettings, databaseSettings, loadConfig } from '../../config.ts';
+import { openDatabase } from '../../database.ts';
+import { parseEventLines, type EventToPublish } from '../../event-file.ts';
+import { findFinished } from '../../finished-events.ts';
+import { formatTable, plural } from '../../format.ts';
+import type { CliIo } from '../../io.ts';
+import { publishAndReport } from '../../publish-run.ts';
 
 export interface ReplayFileOptions {
   readonly force?: boolean;
