@@ -20,6 +20,30 @@ export const headers = {
   routingKey: 'x-routing-key',
 } as const;
 
+/**
+ * Headers the broker writes itself when it dead-letters or redelivers a message. A copy we
+ * publish (a retry, a parked message, a replay) starts without them: a stale `x-death` could
+ * make the broker's dead-letter cycle detection drop the copy, and the delivery count belongs
+ * to the queue the original lived in, not to the copy's new life.
+ */
+export const brokerManagedHeaders: readonly string[] = [
+  'x-death',
+  'x-first-death-exchange',
+  'x-first-death-queue',
+  'x-first-death-reason',
+  'x-last-death-exchange',
+  'x-last-death-queue',
+  'x-last-death-reason',
+  'x-delivery-count',
+];
+
+/** The headers of a message without the {@link brokerManagedHeaders}, for a copy to publish. */
+export function withoutBrokerManagedHeaders(original: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  const kept: Record<string, unknown> = { ...(original ?? {}) };
+  for (const name of brokerManagedHeaders) Reflect.deleteProperty(kept, name);
+  return kept;
+}
+
 /** What the ingest knows about a verified event, enough to publish it. */
 export interface EventEnvelope {
   readonly id: string;
