@@ -6,7 +6,7 @@ import type { Delivery } from './consumer.ts';
 import { makeHandleDelivery } from './handle-delivery.ts';
 import { createWorkerMetrics } from './metrics.ts';
 
-/** A message the broker dead-lettered once already (3.13+ writes x-last-death-* too), with a body that is no Stripe event. */
+/** A message the broker dead-lettered once already (newer versions write x-last-death-* too), with a body that is no Stripe event. */
 function deadLetteredMessage(): ConsumeMessage {
   return {
     content: Buffer.from('not json'),

@@ -15,7 +15,7 @@ describe('withoutBrokerManagedHeaders', () => {
     expect(copied).toEqual({ endpoint: 'platform' });
   });
 
-  it('lists the x-last-death-* headers RabbitMQ 3.13+ writes', () => {
+  it('lists the x-last-death-* headers newer RabbitMQ versions write next to x-death', () => {
     expect(brokerManagedHeaders).toEqual(expect.arrayContaining(['x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']));
   });
 });
