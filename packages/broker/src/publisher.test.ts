@@ -1,7 +1,7 @@
 import type { ConfirmChannel } from 'amqplib';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '@pipeline/core';
-import { createTestBroker, type TestBroker } from '@pipeline/testkit';
+import { createTestBroker, startTcpProxy, type TestBroker } from '@pipeline/testkit';
 import { publishAndConfirm } from './confirm-forward.ts';
 import { eventMessageProperties, routingKeyOf, type EventEnvelope } from './message.ts';
 import { createPublisher, type Publisher } from './publisher.ts';
@@ -67,6 +67,27 @@ describe('createPublisher', () => {
     await expect(closed.publishConfirmed(routingKeyOf(event), Buffer.from('{}'), eventMessageProperties(event))).rejects.toMatchObject({ code: 'BROKER_UNAVAILABLE' });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(closed.ready).toBe(false);
+  });
+
+  it('gives up a connection that stops answering after one confirm timeout, so the next publish fails at once', async () => {
+    const target = new URL(services.rabbitmqUrl);
+    const proxy = await startTcpProxy({ target: { host: target.hostname, port: Number(target.port || 5672) } });
+    const silent = await createPublisher({ url: proxy.url(services.rabbitmqUrl), names: broker.names, logger, confirmTimeoutMs: 200 });
+    try {
+      await untilReady(silent);
+      proxy.blackhole();
+      const event = envelope('evt_publisher_silent');
+      await expect(silent.publishConfirmed(routingKeyOf(event), Buffer.from('{}'), eventMessageProperties(event))).rejects.toMatchObject({ code: 'CONFIRM_TIMEOUT' });
+      expect(silent.ready).toBe(false);
+      const started = Date.now();
+      await expect(silent.publishConfirmed(routingKeyOf(event), Buffer.from('{}'), eventMessageProperties(event))).rejects.toMatchObject({ code: 'BROKER_UNAVAILABLE' });
+      expect(Date.now() - started).toBeLessThan(100);
+    } finally {
+      proxy.resume();
+      await silent.close();
+      await proxy.close();
+      await broker.drain(broker.names.workQueue, { max: 1, timeoutMs: 500 });
+    }
   });
 });
 
