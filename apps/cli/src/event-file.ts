@@ -1,5 +1,4 @@
-import type { Endpoint, EventEnvelope } from '@pipeline/broker';
-import { describeEnvelopeProblem, stripeEventEnvelope } from '@pipeline/stripe-events';
+import { describeEnvelopeProblem, stripeEventEnvelope, type Endpoint, type EventEnvelope } from '@pipeline/broker';
 import { CliError } from './cli-error.ts';
 
 /** One event of a replay file, checked, with the exact bytes to publish. */

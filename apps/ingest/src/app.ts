@@ -60,6 +60,9 @@ export function buildIngestApp(options: IngestAppOptions) {
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
     },
   });
+  // The request's note (request-outcome.ts); null, not {}: Fastify refuses a shared object
+  // as a request decorator's value.
+  app.decorateRequest('requestNote', null);
   admission.watch(app.server);
   registerAdmissionGauges(metrics.registry, admission);
   app.setErrorHandler(createErrorHandler({ retryAfterS: config.RETRY_AFTER_S, bodyLimitBytes: config.BODY_LIMIT_BYTES }));

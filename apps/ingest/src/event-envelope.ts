@@ -1,6 +1,5 @@
 import { RejectedRequestError } from '@pipeline/core';
-import type { Endpoint, EventEnvelope } from '@pipeline/broker';
-import { describeEnvelopeProblem, stripeEventEnvelope } from '@pipeline/stripe-events/envelope';
+import { describeEnvelopeProblem, stripeEventEnvelope, type Endpoint, type EventEnvelope } from '@pipeline/broker';
 
 // Fatal: bytes that are not UTF-8 are refused rather than repaired, so what is published is
 // exactly what was parsed. A BOM is kept, so JSON.parse refuses it here as a worker would.

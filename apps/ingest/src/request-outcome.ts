@@ -17,14 +17,22 @@ export interface RequestNote {
   readonly logged?: boolean;
 }
 
-const notes = new WeakMap<FastifyRequest, RequestNote>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * What is known about this request so far (null: nothing yet); see {@link RequestNote}.
+     * Declared with decorateRequest by buildIngestApp, so every request keeps one shape.
+     */
+    requestNote: RequestNote | null;
+  }
+}
 
 /** Adds to what is known about `request`; later fields replace earlier ones. */
 export function noteRequest(request: FastifyRequest, note: RequestNote): void {
-  notes.set(request, { ...notes.get(request), ...note });
+  request.requestNote = { ...request.requestNote, ...note };
 }
 
 /** Everything noted about `request` so far. */
 export function noteOf(request: FastifyRequest): RequestNote {
-  return notes.get(request) ?? {};
+  return request.requestNote ?? {};
 }

@@ -1,9 +1,8 @@
 import type { ConsumeMessage } from 'amqplib';
 import type Stripe from 'stripe';
-import { headers, type Endpoint } from '@pipeline/broker';
+import { describeEnvelopeProblem, headers, stripeEventEnvelope, type Endpoint } from '@pipeline/broker';
 import { PermanentError } from '@pipeline/core';
 import type { LedgerEvent } from '@pipeline/db';
-import { describeEnvelopeProblem, stripeEventEnvelope } from '@pipeline/stripe-events';
 
 /** A delivered event, checked and ready for its command. */
 export interface WorkerEvent extends LedgerEvent {

@@ -1,5 +1,5 @@
 import type { MessageProperties } from 'amqplib';
-import { headers, type TopologyNames } from '@pipeline/broker';
+import { headers, withoutBrokerManagedHeaders, type TopologyNames } from '@pipeline/broker';
 import { describeError, PipelineError, type Logger } from '@pipeline/core';
 import type { ParkedEventInput } from '@pipeline/db';
 import type { Delivery } from './consumer.ts';
@@ -20,19 +20,15 @@ export interface HandleDeliveryDeps {
   readonly logger: Logger;
 }
 
-/** Headers the broker manages; a copy we publish starts without them. */
-const brokerHeaders = new Set(['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-delivery-count']);
-
 /** The original message's properties, with the failure recorded in its headers. */
 function copyWithFailure(properties: MessageProperties, decision: FailureDecision, err: unknown, malformed: boolean) {
-  const kept = Object.entries(properties.headers ?? {}).filter(([name]) => !brokerHeaders.has(name));
   return {
     messageId: String(properties.messageId ?? 'unknown'),
     ...(properties.type === undefined ? {} : { type: String(properties.type) }),
     ...(properties.timestamp === undefined ? {} : { timestamp: Number(properties.timestamp) }),
     contentType: properties.contentType === undefined ? 'application/json' : String(properties.contentType),
     headers: {
-      ...Object.fromEntries(kept),
+      ...withoutBrokerManagedHeaders(properties.headers),
       [headers.attempts]: decision.attempts,
       [headers.lastError]: describeError(err).slice(0, 1_000),
       [headers.lastErrorCode]: err instanceof PipelineError ? err.code : 'UNEXPECTED',

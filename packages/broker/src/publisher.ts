@@ -1,6 +1,7 @@
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { PublishError, type Logger } from '@pipeline/core';
 import { connectBroker, dropConnection, restartOnChannelLoss, type BrokerConnection } from './connect.ts';
+import { publishAndConfirm } from './confirm-forward.ts';
 import { createReturnTracker, type ReturnTracker } from './return-tracker.ts';
 import { declareTopology, type TopologyNames } from './topology.ts';
 
@@ -107,40 +108,17 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       return Promise.reject(new PublishError('BUFFER_FULL', 'outbound buffer to the broker is full'));
     }
     inFlight += 1;
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      const timer = setTimeout(() => {
-        finish(new PublishError('CONFIRM_TIMEOUT', `no broker confirm within ${confirmTimeoutMs} ms`));
+    const done = publishAndConfirm(current, returns, { exchange: names.exchange, routingKey }, body, properties, confirmTimeoutMs, {
+      // The message is in the buffer and will still be confirmed or failed; later
+      // publishes are refused until the socket drains.
+      onBufferFull: () => {
+        saturated = true;
+      },
+      onTimeout: () => {
         abandonConnection(current);
-      }, confirmTimeoutMs);
-      const channelReturns = returns;
-
-      function finish(err?: Error): void {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        settle();
-        if (err) reject(err);
-        else resolve();
-      }
-
-      try {
-        const accepted = current.publish(names.exchange, routingKey, body, { ...properties, mandatory: true, persistent: true }, (err: unknown) => {
-          if (channelReturns.takeReturn(properties.messageId)) {
-            finish(new PublishError('UNROUTABLE', `no queue is bound for ${routingKey}`));
-          } else if (err) {
-            finish(new PublishError('NOT_CONFIRMED', 'broker did not confirm the message', { cause: err }));
-          } else {
-            finish();
-          }
-        });
-        // The message is in the buffer and will still be confirmed or failed; later
-        // publishes are refused until the socket drains.
-        if (!accepted) saturated = true;
-      } catch (err: unknown) {
-        finish(new PublishError('BROKER_UNAVAILABLE', 'publish failed on a closed channel', { cause: err }));
-      }
+      },
     });
+    return done.finally(settle);
   }
 
   return {

@@ -1,3 +1,4 @@
+import type { Endpoint } from '@pipeline/broker';
 import pg, { type PoolClient, type Pool } from 'pg';
 import { withTransaction } from './pool.ts';
 import { finalOutcomes, type Outcome } from './stripe-events.ts';
@@ -6,7 +7,7 @@ import { finalOutcomes, type Outcome } from './stripe-events.ts';
 export interface LedgerEvent {
   readonly id: string;
   readonly type: string;
-  readonly endpoint: 'platform' | 'connect';
+  readonly endpoint: Endpoint;
   readonly account: string | undefined;
   readonly livemode: boolean;
   /** Stripe's `created`, Unix seconds. */

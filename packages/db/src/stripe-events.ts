@@ -1,3 +1,4 @@
+import type { Endpoint } from '@pipeline/broker';
 import type { Pool } from 'pg';
 
 export type Outcome = 'processed' | 'ignored' | 'stale' | 'retrying' | 'failed';
@@ -9,7 +10,7 @@ export const finalOutcomes: readonly Outcome[] = ['processed', 'ignored', 'stale
 export interface StripeEventRecord {
   id: string;
   type: string;
-  endpoint: 'platform' | 'connect';
+  endpoint: Endpoint;
   account: string | null;
   livemode: boolean;
   eventCreated: Date;

@@ -1,23 +1,13 @@
 import type { Options } from 'amqplib';
-import { headers } from '@pipeline/broker';
+import { headers, withoutBrokerManagedHeaders } from '@pipeline/broker';
 
-/** Headers that describe the message's failed life; a replayed copy starts afresh without them. */
+/** Headers that describe the message's failed life; a replayed copy starts afresh without them (and without the broker's own). */
 const failureHeaders = [
   headers.attempts,
   headers.lastError,
   headers.lastErrorCode,
   headers.parkedAt,
   headers.parkReason,
-  // The broker's own records: a stale x-death could make its dead-letter cycle detection
-  // drop the copy, and the delivery count belongs to the dead queue, not the new life.
-  'x-death',
-  'x-first-death-exchange',
-  'x-first-death-queue',
-  'x-first-death-reason',
-  'x-last-death-exchange',
-  'x-last-death-queue',
-  'x-last-death-reason',
-  'x-delivery-count',
 ];
 
 /** The AMQP properties of a parked message, as stored in `parked_events.properties`. */
@@ -28,7 +18,7 @@ export interface StoredProperties {
 
 /** The properties of the copy sent back to the work queue: the original's, minus the failure, plus `x-replayed-at`. */
 export function replayProperties(original: StoredProperties, replayedAt: Date): Options.Publish {
-  const kept: Record<string, unknown> = { ...(original.headers ?? {}) };
+  const kept = withoutBrokerManagedHeaders(original.headers);
   for (const name of failureHeaders) Reflect.deleteProperty(kept, name);
   kept['x-replayed-at'] = replayedAt.toISOString();
   const properties: Options.Publish = { persistent: true, mandatory: true, headers: kept };
