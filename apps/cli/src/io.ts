@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Env } from '@pipeline/core';
 
 /**
@@ -9,6 +10,12 @@ export interface CliIo {
   readonly env: Env;
   /** Writes one line for humans (or for `--json`) on stdout. */
   print(line?: string): void;
+  /**
+   * Resolves once stdout has taken what was printed so far (a pipe's reader may be slower
+   * than the database): long listings wait on it between pages, so their memory is a page,
+   * not the listing. Absent: nothing to wait for.
+   */
+  drained?(): Promise<void>;
   /** Where prompts are read from. */
   readonly stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean };
   /** Where prompts, progress bars and errors go. */
@@ -28,7 +35,21 @@ export function processIo(): CliIo {
     print: (line = '') => {
       process.stdout.write(`${line}\n`);
     },
+    drained: async () => {
+      if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+    },
     stdin: process.stdin,
     stderr: process.stderr,
   };
+}
+
+/** `pages`, each fetched only once stdout took the previous ones (see CliIo.drained). */
+export async function* pacedByOutput<T>(io: CliIo, pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = pages[Symbol.asyncIterator]();
+  for (;;) {
+    await io.drained?.();
+    const next = await iterator.next();
+    if (next.done === true) return;
+    yield next.value;
+  }
 }

@@ -7,7 +7,7 @@ import { parkedMessageJson } from '../../dead-letters/parked-message.ts';
 import { parkedEventFilter, parkedMessagePages, parkedPages, parkedTable } from '../../dead-letters/parked-pages.ts';
 import { printParkedPages } from '../../dead-letters/parked-table.ts';
 import { plural } from '../../format.ts';
-import type { CliIo } from '../../io.ts';
+import { pacedByOutput, type CliIo } from '../../io.ts';
 
 export interface DeadLettersListOptions extends FilterOptions {
   readonly json?: boolean;
@@ -22,7 +22,7 @@ export async function runDeadLettersList(io: CliIo, options: DeadLettersListOpti
   const filter = filterFromOptions(options);
   const pool = await openDatabase(config.DATABASE_URL);
   try {
-    const pages = parkedMessagePages(parkedPages(pool, parkedEventFilter(filter, new Date()), options.limit));
+    const pages = pacedByOutput(io, parkedMessagePages(parkedPages(pool, parkedEventFilter(filter, new Date()), options.limit)));
     if (options.json === true) {
       // A JSON array written element by element, so its size never sits in memory.
       let listed = 0;
