@@ -155,8 +155,8 @@ describe('docker-compose.yml', () => {
     expect(config.DATABASE_URL).toBe(loadWorkerConfig(environmentOf('worker')).DATABASE_URL);
   });
 
-  it.skipIf(!existsSync(join(repoRoot, 'apps/stripe-emulator/src/config.ts')))('sets every variable the Stripe emulator requires', async () => {
-    const emulatorConfig = join(repoRoot, 'apps/stripe-emulator/src/config.ts');
+  it.skipIf(!existsSync(join(repoRoot, 'tools/stripe-emulator/src/config.ts')))('sets every variable the Stripe emulator requires', async () => {
+    const emulatorConfig = join(repoRoot, 'tools/stripe-emulator/src/config.ts');
     const { loadConfig } = (await import(emulatorConfig)) as { loadConfig: (env: Record<string, string>) => { PORT: number } };
     expect(loadConfig(environmentOf('stripe-emulator')).PORT).toBe(12111);
   });

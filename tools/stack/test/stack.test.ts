@@ -12,7 +12,7 @@ import {
 } from '@pipeline/testkit';
 import { bannerTitle } from '../src/banner.ts';
 
-const entry = 'apps/stack/src/main.ts';
+const entry = 'tools/stack/src/main.ts';
 const platformSecret = 'whsec_test_platform_stack';
 /** One short retry delay, so the test knows which retry queue the workers declare and can delete it. */
 const retryDelayMs = 1_000;

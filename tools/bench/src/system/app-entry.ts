@@ -67,7 +67,7 @@ function quietly<T>(work: () => T): T {
  * same packages.
  */
 export function benchScript(relative: string, kind: AppEntry['kind']): { script: string; nodeArgs: readonly string[] } {
-  // The bench itself compiled (apps/bench/dist): its scripts are JavaScript already.
+  // The bench itself compiled (tools/bench/dist): its scripts are JavaScript already.
   if (import.meta.url.endsWith('.js')) return { script: fileURLToPath(new URL(`../${relative}.js`, import.meta.url)), nodeArgs: [] };
   const source = fileURLToPath(new URL(`../${relative}.ts`, import.meta.url));
   if (kind === 'source') return { script: source, nodeArgs: ['--conditions=source'] };

@@ -7,7 +7,7 @@ import { waitReady } from './wait-ready.ts';
 export const appEntries = {
   ingest: 'apps/ingest/src/main.ts',
   worker: 'apps/worker/src/main.ts',
-  emulator: 'apps/stripe-emulator/src/main.ts',
+  emulator: 'tools/stripe-emulator/src/main.ts',
 } as const;
 
 /** Where each running app listens. */

@@ -38,7 +38,7 @@ export interface StripeEmulator {
 }
 
 /** Where the emulator's entry point is, for spawning it. */
-export const stripeEmulatorEntry = join(repoRoot, 'apps/stripe-emulator/src/main.ts');
+export const stripeEmulatorEntry = join(repoRoot, 'tools/stripe-emulator/src/main.ts');
 
 async function control(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${url}/_emulator${path}`, {

@@ -7,7 +7,7 @@ import { prepareServices } from './system/bench-services.ts';
 /**
  * How WORKER_PREFETCH's default was chosen: one worker drains the same pre-filled queue of
  * subscription events once per prefetch value, on the bench's own topology and database.
- * `node --conditions=source apps/bench/src/prefetch-sweep.ts [--values 1,4,16,64] [--events 3000]`
+ * `node --conditions=source tools/bench/src/prefetch-sweep.ts [--values 1,4,16,64] [--events 3000]`
  */
 const program = new Command('prefetch-sweep')
   .option('--values <list>', 'prefetch values to measure', '1,4,8,16,32,64')
