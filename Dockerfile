@@ -25,6 +25,7 @@ COPY apps/cli/package.json apps/cli/
 
 # Every workspace's manifest, the tooling wing's too, for the build.
 FROM shipping-manifests AS manifests
+COPY tools/emulator-protocol/package.json tools/emulator-protocol/
 COPY tools/testkit/package.json tools/testkit/
 COPY tools/stripe-emulator/package.json tools/stripe-emulator/
 COPY tools/stack/package.json tools/stack/
@@ -40,15 +41,17 @@ COPY tools tools
 RUN npm run build
 
 # The local Stripe API emulator, for development and tests only (docker-compose.yml builds
-# this target for its stripe-emulator service): the emulator and the one package it uses.
+# this target for its stripe-emulator service): the emulator and the packages it uses.
 FROM node:24-slim AS emulator
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages/core/package.json packages/core/
+COPY tools/emulator-protocol/package.json tools/emulator-protocol/
 COPY tools/stripe-emulator/package.json tools/stripe-emulator/
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/packages/core/dist packages/core/dist
+COPY --from=build /app/tools/emulator-protocol/dist tools/emulator-protocol/dist
 COPY --from=build /app/tools/stripe-emulator/dist tools/stripe-emulator/dist
 USER node
 EXPOSE 12111

@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 
 /**
  * What ships (packages/*, apps/{ingest,worker,cli}) must not import the tooling wing (tools/*):
- * the test kit, the Stripe emulator, the local stack and the bench, by package name or by path.
+ * the test kit, the Stripe emulator and its protocol, the local stack and the bench, by package
+ * name or by path.
  * Tests beside the shipping code may (they are not shipped).
  */
 export const shippingFiles = ['packages/*/src/**/*.ts', 'apps/ingest/src/**/*.ts', 'apps/worker/src/**/*.ts', 'apps/cli/src/**/*.ts'];
@@ -13,7 +14,7 @@ export const toolingImportRule = [
   {
     patterns: [
       {
-        group: ['@pipeline/testkit', '@pipeline/testkit/*', '@pipeline/stripe-emulator', '@pipeline/stripe-emulator/*', '@pipeline/stack', '@pipeline/stack/*', '@pipeline/bench', '@pipeline/bench/*'],
+        group: ['@pipeline/testkit', '@pipeline/testkit/*', '@pipeline/stripe-emulator', '@pipeline/stripe-emulator/*', '@pipeline/emulator-protocol', '@pipeline/stack', '@pipeline/stack/*', '@pipeline/bench', '@pipeline/bench/*'],
         message: 'Shipping code must not import the tooling wing (tools/): it is not in the production install.',
       },
       { regex: '^(\\.\\./)+tools/', message: 'Shipping code must not import the tooling wing (tools/): it is not in the production install.' },

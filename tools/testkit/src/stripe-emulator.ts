@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { EmulatorCall, FaultSpec, InvoiceSeed } from '@pipeline/stripe-emulator/protocol';
+import type { EmulatorCall, FaultSpec, InvoiceSeed } from '@pipeline/emulator-protocol';
 import { repoRoot, startApp, type RunningProcess } from './process.ts';
 
 export type { EmulatorCall, FaultSpec, InvoiceSeed };
