@@ -1,4 +1,4 @@
-import type { InvoicePaidBy, InvoiceSeed } from '@pipeline/emulator-protocol';
+import type { InvoiceSeed } from '@pipeline/emulator-protocol';
 import { objectId } from './object-id.ts';
 import { balanceInsufficient, invalidParam } from './stripe-error.ts';
 
