@@ -2,6 +2,26 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * What ships (packages/*, apps/{ingest,worker,cli}) must not import the tooling wing (tools/*):
+ * the test kit, the Stripe emulator and its protocol, the local stack and the bench, by package
+ * name or by path.
+ * Tests beside the shipping code may (they are not shipped).
+ */
+export const shippingFiles = ['packages/*/src/**/*.ts', 'apps/ingest/src/**/*.ts', 'apps/worker/src/**/*.ts', 'apps/cli/src/**/*.ts'];
+export const toolingImportRule = [
+  'error',
+  {
+    patterns: [
+      {
+        group: ['@pipeline/testkit', '@pipeline/testkit/*', '@pipeline/stripe-emulator', '@pipeline/stripe-emulator/*', '@pipeline/emulator-protocol', '@pipeline/stack', '@pipeline/stack/*', '@pipeline/bench', '@pipeline/bench/*'],
+        message: 'Shipping code must not import the tooling wing (tools/): it is not in the production install.',
+      },
+      { regex: '^(\\.\\./)+tools/', message: 'Shipping code must not import the tooling wing (tools/): it is not in the production install.' },
+    ],
+  },
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'coverage/**'] },
   js.configs.recommended,
@@ -17,6 +37,11 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: shippingFiles,
+    ignores: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': toolingImportRule },
   },
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],

@@ -65,7 +65,11 @@ function dockerStages(): Map<string, string[]> {
   return stages;
 }
 
-const appServices = ['migrate', 'ingest', 'worker', 'stripe-emulator'];
+/** The services that run shipping apps from the production image. */
+const appServices = ['migrate', 'ingest', 'worker'];
+/** The workspaces that ship (in the production image) and the tooling wing's (never in it). */
+const workspacesUnder = (dir: string): string[] =>
+  readdirSync(join(repoRoot, dir)).filter((name) => existsSync(join(repoRoot, dir, name, 'package.json'))).map((name) => `${dir}/${name}`);
 
 describe('docker-compose.yml', () => {
   it('has the broker, database, migration, ingest, worker and emulator services', () => {
@@ -155,13 +159,13 @@ describe('docker-compose.yml', () => {
     expect(config.DATABASE_URL).toBe(loadWorkerConfig(environmentOf('worker')).DATABASE_URL);
   });
 
-  it.skipIf(!existsSync(join(repoRoot, 'apps/stripe-emulator/src/config.ts')))('sets every variable the Stripe emulator requires', async () => {
-    const emulatorConfig = join(repoRoot, 'apps/stripe-emulator/src/config.ts');
+  it.skipIf(!existsSync(join(repoRoot, 'tools/stripe-emulator/src/config.ts')))('sets every variable the Stripe emulator requires', async () => {
+    const emulatorConfig = join(repoRoot, 'tools/stripe-emulator/src/config.ts');
     const { loadConfig } = (await import(emulatorConfig)) as { loadConfig: (env: Record<string, string>) => { PORT: number } };
     expect(loadConfig(environmentOf('stripe-emulator')).PORT).toBe(12111);
   });
 
-  it('runs every app from the one image, with a command the build produces', () => {
+  it('runs every shipping app from the one production image, with a command the build produces', () => {
     const rootBuild = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { references: Array<{ path: string }> };
     const production = dockerStages().get('production') ?? [];
     for (const name of appServices) {
@@ -180,6 +184,14 @@ describe('docker-compose.yml', () => {
       expect(rootBuild.references, app).toContainEqual({ path: `${app ?? ''}/tsconfig.build.json` });
       expect(production, `${app ?? ''}/dist in the production stage`).toContain(`COPY --from=build /app/${app ?? ''}/dist ${app ?? ''}/dist`);
     }
+  });
+
+  it('runs the Stripe emulator from an image of its own, built from the emulator target, not the production image', () => {
+    const { command = [], build, image } = service('stripe-emulator');
+    expect(image).not.toBe('stripe-webhook-pipeline:local');
+    expect(build).toMatchObject({ target: 'emulator' });
+    expect(command).toEqual(['node', 'tools/stripe-emulator/dist/main.js']);
+    expect(dockerStages().get('emulator')).toContain('COPY --from=build /app/tools/stripe-emulator/dist tools/stripe-emulator/dist');
   });
 
   it.each(['ingest', 'worker'])('starts the %s with the service runtime flags', (name) => {
@@ -216,12 +228,18 @@ describe('Dockerfile', () => {
     expect(users[0]).not.toMatch(/^USER (root|0)(:|$)/);
   });
 
-  it('copies the manifest of every workspace, so npm ci installs the lock file as it is', () => {
-    const workspaces = ['apps', 'packages'].flatMap((dir) =>
-      readdirSync(join(repoRoot, dir)).filter((name) => existsSync(join(repoRoot, dir, name, 'package.json'))).map((name) => `${dir}/${name}`),
-    );
-    const manifests = stages.get('manifests') ?? [];
-    for (const workspace of workspaces) expect(manifests).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+  it('copies the manifest of every workspace for the build, so npm ci installs the lock file as it is', () => {
+    const manifests = [...(stages.get('shipping-manifests') ?? []), ...(stages.get('manifests') ?? [])];
+    for (const workspace of ['apps', 'packages', 'tools'].flatMap(workspacesUnder)) expect(manifests).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+  });
+
+  it('installs production dependencies from the shipping workspaces alone, none of the tooling wing', () => {
+    const shipping = stages.get('shipping-manifests') ?? [];
+    for (const workspace of ['apps', 'packages'].flatMap(workspacesUnder)) expect(shipping).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+    expect(shipping.filter((line) => line.includes('tools/'))).toEqual([]);
+    const production = stages.get('production') ?? [];
+    expect(production).toContain('COPY --from=shipping-manifests /app ./');
+    expect(production.filter((line) => line.includes('tools/') || line.startsWith('COPY --from=manifests'))).toEqual([]);
   });
 
   it('is given a .dockerignore that keeps installed and built files and git out of the context', () => {

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
+import { workspaceAliases } from '../workspace-aliases.ts';
 
 /**
  * The broker-facing suites on a RabbitMQ started in a container (`npm run test:rabbitmq4`,
@@ -12,10 +11,7 @@ const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   resolve: {
-    alias: [
-      { find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` },
-      { find: /^@pipeline\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/$2.ts` },
-    ],
+    alias: workspaceAliases,
   },
   test: {
     include: [

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
+import { workspaceAliases } from '../workspace-aliases.ts';
 
 /**
  * The compose stack brought up for real (`npm run test:compose`): builds the product image,
@@ -11,10 +10,7 @@ const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   resolve: {
-    alias: [
-      { find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` },
-      { find: /^@pipeline\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/$2.ts` },
-    ],
+    alias: workspaceAliases,
   },
   test: {
     include: ['test/compose-stack/**/*.spec.ts'],

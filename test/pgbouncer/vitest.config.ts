@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
+import { workspaceAliases } from '../workspace-aliases.ts';
 
 /**
  * `npm run test:pgbouncer`: a slice of the ledger and worker suites, plus a check of the
@@ -10,10 +9,7 @@ const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   resolve: {
-    alias: [
-      { find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` },
-      { find: /^@pipeline\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/$2.ts` },
-    ],
+    alias: workspaceAliases,
   },
   test: {
     include: ['test/pgbouncer/**/*.spec.ts', 'test/event-ledger.test.ts', 'apps/worker/test/exactly-once.test.ts'],

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
+import { workspaceAliases } from '../workspace-aliases.ts';
 
 /**
  * The reliability suite (`npm run test:reliability`): each file starts a whole stack as real
@@ -11,10 +10,7 @@ const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url));
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   resolve: {
-    alias: [
-      { find: /^@pipeline\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/index.ts` },
-      { find: /^@pipeline\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packagesDir}/$1/src/$2.ts` },
-    ],
+    alias: workspaceAliases,
   },
   test: {
     include: ['test/reliability/**/*.test.ts'],

@@ -92,16 +92,6 @@ export function parseDuration(value: string): number | undefined {
   return Number(amount) * (durationUnits[unit ?? ''] ?? Number.NaN);
 }
 
-/** A single duration (`5s`, `10m`, ...) in milliseconds. */
-export const duration = z.string().transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 500ms, 5s, 10m, 1h or 30d' });
-    return z.NEVER;
-  }
-  return ms;
-});
-
 /** A comma-separated list of durations in milliseconds, e.g. `5s,1m,10m,1h`. */
 export const durationList = z.string().transform((value, ctx) => {
   const parts = value.split(',').map((part) => parseDuration(part));
