@@ -5,3 +5,4 @@ export * from './broker-addresses.ts';
 export * from './publisher.ts';
 export * from './confirm-forward.ts';
 export * from './return-tracker.ts';
+export * from './header-values.ts';

@@ -1,4 +1,4 @@
-import { headers } from '@pipeline/broker';
+import { headerDate, headers, headerText, lastBrokerDeath } from '@pipeline/broker';
 import type { ParkedEventRecord } from '@pipeline/db';
 
 /** What an operator needs to know about one parked message, read from its properties. */
@@ -23,38 +23,9 @@ export interface ParkedMessage {
 
 type Headers = Record<string, unknown>;
 
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  return undefined;
-}
 
-function dateOf(value: unknown): Date | undefined {
-  if (typeof value === 'string') {
-    const date = new Date(value);
-    return Number.isNaN(date.getTime()) ? undefined : date;
-  }
-  // amqplib decodes AMQP timestamps in headers as { '!': 'timestamp', value: seconds }.
-  if (typeof value === 'object' && value !== null && 'value' in value && typeof value.value === 'number') return new Date(value.value * 1000);
-  if (typeof value === 'number') return new Date(value * 1000);
-  return undefined;
-}
 
-interface Death {
-  readonly reason: string | undefined;
-  readonly queue: string | undefined;
-  readonly time: Date | undefined;
-}
 
-/** The most recent dead-lettering the broker recorded (first entry of `x-death`). */
-function lastDeath(headerValues: Headers): Death | undefined {
-  const deaths = headerValues['x-death'];
-  if (!Array.isArray(deaths) || deaths.length === 0) return undefined;
-  const first: unknown = deaths[0];
-  if (typeof first !== 'object' || first === null) return undefined;
-  const death = first as Headers;
-  return { reason: text(death.reason), queue: text(death.queue), time: dateOf(death.time) };
-}
 
 function numberOf(value: unknown): number | undefined {
   const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
@@ -73,22 +44,22 @@ function booleanOf(value: unknown): boolean | undefined {
  */
 export function describeParkedMessage(properties: { readonly messageId?: unknown; readonly type?: unknown; readonly timestamp?: unknown; readonly headers?: Headers | undefined }): ParkedMessage {
   const values: Headers = properties.headers ?? {};
-  const routingKey = text(values[headers.routingKey]);
-  const workerError = text(values[headers.lastError]);
-  const death = lastDeath(values);
+  const routingKey = headerText(values[headers.routingKey]);
+  const workerError = headerText(values[headers.lastError]);
+  const death = lastBrokerDeath(values);
   const parkedBy = workerError !== undefined || values[headers.parkedAt] !== undefined ? 'worker' : death !== undefined ? 'broker' : 'unknown';
   const brokerError = death === undefined ? undefined : `parked by the broker: ${death.reason ?? 'unknown reason'}${death.queue === undefined ? '' : ` in ${death.queue}`}`;
   return {
-    id: text(properties.messageId),
-    type: text(properties.type) ?? routingKey?.replace(/^[^.]+\./, ''),
-    endpoint: text(values[headers.endpoint]),
-    account: text(values[headers.account]),
+    id: headerText(properties.messageId),
+    type: headerText(properties.type) ?? routingKey?.replace(/^[^.]+\./, ''),
+    endpoint: headerText(values[headers.endpoint]),
+    account: headerText(values[headers.account]),
     livemode: booleanOf(values[headers.livemode]),
     routingKey,
     attempts: numberOf(values[headers.attempts]),
     error: parkedBy === 'worker' ? workerError : brokerError,
-    errorCode: parkedBy === 'worker' ? text(values[headers.lastErrorCode]) : death?.reason,
-    parkedAt: dateOf(values[headers.parkedAt]) ?? death?.time ?? dateOf(properties.timestamp),
+    errorCode: parkedBy === 'worker' ? headerText(values[headers.lastErrorCode]) : death?.reason,
+    parkedAt: headerDate(values[headers.parkedAt]) ?? death?.time ?? headerDate(properties.timestamp),
     parkedBy,
   };
 }
@@ -100,7 +71,7 @@ export function parkedMessageJson(message: ParkedMessage): Record<string, unknow
 
 /** A `parked_events` row as an operator sees it. */
 export function parkedMessageOfRecord(record: ParkedEventRecord): ParkedMessage {
-  const routingKey = text(record.properties.headers === undefined ? undefined : (record.properties.headers as Headers)[headers.routingKey]);
+  const routingKey = headerText(record.properties.headers === undefined ? undefined : (record.properties.headers as Headers)[headers.routingKey]);
   return {
     id: record.eventId ?? undefined,
     type: record.type ?? undefined,
