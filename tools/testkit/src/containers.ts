@@ -33,11 +33,28 @@ export async function containerRuntimeAvailable(): Promise<boolean> {
   }
 }
 
+/**
+ * Starts a container, trying again twice: podman's API sometimes answers a start with a bare
+ * 500 "exit status 1" (seen here once in several dozen starts, right after other containers
+ * came and went), and a second start of a fresh container then succeeds.
+ */
+async function startRetrying<T>(what: string, start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (err: unknown) {
+      if (attempt >= attempts) throw err;
+      process.stderr.write(`starting ${what} failed (${err instanceof Error ? err.message : String(err)}); trying again\n`);
+      await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
+    }
+  }
+}
+
 /** Starts RabbitMQ (with its management UI) in a container; `image` defaults to {@link defaultRabbitMqImage}. */
 export async function startRabbitMqContainer(image: string = defaultRabbitMqImage): Promise<StartedContainer> {
   await loadTestcontainers();
   const { RabbitMQContainer } = await import('@testcontainers/rabbitmq');
-  const container = await new RabbitMQContainer(image).start();
+  const container = await startRetrying(`a ${image} container`, () => new RabbitMQContainer(image).start());
   return {
     // The image's guest user (RabbitMQContainer sets it), so tests connect as they do locally.
     url: `amqp://guest:guest@${container.getHost()}:${container.getMappedPort(5672)}`,
@@ -52,7 +69,7 @@ export async function startRabbitMqContainer(image: string = defaultRabbitMqImag
 export async function startPostgresContainer(image: string = defaultPostgresImage): Promise<StartedContainer> {
   await loadTestcontainers();
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const container = await new PostgreSqlContainer(image).start();
+  const container = await startRetrying(`a ${image} container`, () => new PostgreSqlContainer(image).start());
   return {
     url: container.getConnectionUri(),
     id: container.getId(),
