@@ -109,12 +109,24 @@ step_api_service() {
     kill "$(cat "$API_PIDFILE")"
     sleep 1
   fi
+  # A service started from a folder since removed answers, but cannot start a container.
+  for pid in $(pgrep -f "podman system service" || true); do
+    if [ "$(readlink "/proc/$pid/cwd")" != / ]; then
+      say "podman API: restarting the service (pid $pid), whose working directory is $(readlink "/proc/$pid/cwd")"
+      kill "$pid"
+      sleep 1
+    fi
+  done
   if api_answers; then say "podman API: already answering on $PODMAN_SOCKET"; return; fi
   mkdir -p "$(dirname "$PODMAN_SOCKET")"
   rm -f "$PODMAN_SOCKET"
   say "podman API: starting 'podman system service' on $PODMAN_SOCKET (log: /var/log/podman-service.log)"
+  # From /: conmon inherits the service's working directory, and once that is gone (a CI
+  # clone removed after its run) every container start fails with "exit status 1".
+  pushd / >/dev/null
   setsid nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >>/var/log/podman-service.log 2>&1 </dev/null &
   echo $! >"$API_PIDFILE"
+  popd >/dev/null
   for _ in $(seq 1 30); do api_answers && return; sleep 1; done
   fail "podman's API did not answer on $PODMAN_SOCKET within 30 s; see /var/log/podman-service.log"
 }
@@ -127,8 +139,11 @@ step_healthchecks() {
     say "health checks: driver already running (pid $(cat "$HEALTH_PIDFILE"))"
     return
   fi
-  setsid nohup "$(dirname "$(readlink -f "$0")")/healthcheck-driver.sh" >>/var/log/pipeline-healthcheck-driver.log 2>&1 </dev/null &
+  driver="$(dirname "$(readlink -f "$0")")/healthcheck-driver.sh"
+  pushd / >/dev/null
+  setsid nohup "$driver" >>/var/log/pipeline-healthcheck-driver.log 2>&1 </dev/null &
   echo $! >"$HEALTH_PIDFILE"
+  popd >/dev/null
   say "health checks: PID 1 is not systemd, started healthcheck-driver.sh (pid $!)"
 }
 
