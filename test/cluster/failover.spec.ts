@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestBroker, createTestDatabase, sleep, startApp, startStripeEmulator, waitFor, type RunningProcess, type StripeEmulator, type TestBroker, type TestDatabase } from '@pipeline/testkit';
 import { checkInvariants, type InvariantRow } from '../reliability/invariants.ts';
 import { measureOutage, type FaultWindow, type OutageTiming } from '../reliability/outage-timing.ts';
-import { webhookSecrets, workerRetryDelays } from '../reliability/pipeline-stack.ts';
+import { testIngestEnv, testWorkerEnv, webhookSecrets } from '../reliability/pipeline-stack.ts';
 import { createRandom } from '../reliability/random.ts';
 import { createStripeSender } from '../reliability/stripe-sender.ts';
 import { buildWorkload } from '../reliability/workload.ts';
@@ -51,32 +51,11 @@ describe('the pipeline on a three-node RabbitMQ cluster', () => {
 
     const ingestPort = 20_000 + Math.floor(Math.random() * 20_000);
     const ingestUrl = `http://127.0.0.1:${ingestPort}`;
-    const ingest = startApp('apps/ingest/src/main.ts', {
-      RABBITMQ_URL: services.rabbitmqUrl,
-      TOPOLOGY_PREFIX: broker.prefix,
-      STRIPE_WEBHOOK_SECRET_PLATFORM: webhookSecrets.platform,
-      STRIPE_WEBHOOK_SECRET_CONNECT: webhookSecrets.connect,
-      PORT: String(ingestPort),
-      HOST: '127.0.0.1',
-      PUBLISH_TIMEOUT_MS: '1500',
-      RETRY_AFTER_S: '1',
-      LOG_LEVEL: 'info',
-    });
+    const ingest = startApp('apps/ingest/src/main.ts', testIngestEnv({ rabbitmqUrl: services.rabbitmqUrl, topologyPrefix: broker.prefix }, ingestPort));
     processes.push(ingest);
     const workerEnv = {
-      RABBITMQ_URL: services.rabbitmqUrl,
-      DATABASE_URL: db.url,
-      TOPOLOGY_PREFIX: broker.prefix,
+      ...testWorkerEnv({ rabbitmqUrl: services.rabbitmqUrl, databaseUrl: db.url, topologyPrefix: broker.prefix, stripeApiBase: emulator.url }),
       STRIPE_SECRET_KEY: 'sk_test_fake_cluster_worker',
-      STRIPE_API_BASE: emulator.url,
-      STRIPE_MAX_NETWORK_RETRIES: '0',
-      STRIPE_API_TIMEOUT_MS: '1000',
-      WORKER_RETRY_DELAYS: workerRetryDelays,
-      WORKER_PREFETCH: '8',
-      SHUTDOWN_TIMEOUT_MS: '3000',
-      METRICS_PORT: '0',
-      METRICS_HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
     };
     const workers = [startApp('apps/worker/src/main.ts', workerEnv), startApp('apps/worker/src/main.ts', workerEnv)];
     processes.push(...workers);

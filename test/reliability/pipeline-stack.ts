@@ -12,6 +12,48 @@ export const webhookSecrets = {
   connect: 'whsec_test_connect_reliability_0000000000',
 } as const;
 
+/** Where one ingest or worker of a test stack finds the rest. */
+export interface StackEndpoints {
+  readonly rabbitmqUrl: string;
+  readonly topologyPrefix: string;
+}
+
+/** The ingest's environment in a test stack: fast 503s, its metrics on a free port. */
+export function testIngestEnv(endpoints: StackEndpoints, port: number): Record<string, string> {
+  return {
+    RABBITMQ_URL: endpoints.rabbitmqUrl,
+    TOPOLOGY_PREFIX: endpoints.topologyPrefix,
+    STRIPE_WEBHOOK_SECRET_PLATFORM: webhookSecrets.platform,
+    STRIPE_WEBHOOK_SECRET_CONNECT: webhookSecrets.connect,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    // The ingest's /metrics listener: a free port, so runs and a local stack never collide.
+    METRICS_PORT: '0',
+    PUBLISH_TIMEOUT_MS: '1500',
+    RETRY_AFTER_S: '1',
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** A worker's environment in a test stack: short retries and Stripe timeouts, a test-mode key. */
+export function testWorkerEnv(endpoints: StackEndpoints & { readonly databaseUrl: string; readonly stripeApiBase: string }): Record<string, string> {
+  return {
+    RABBITMQ_URL: endpoints.rabbitmqUrl,
+    DATABASE_URL: endpoints.databaseUrl,
+    TOPOLOGY_PREFIX: endpoints.topologyPrefix,
+    STRIPE_SECRET_KEY: 'sk_test_fake_reliability_worker',
+    STRIPE_API_BASE: endpoints.stripeApiBase,
+    STRIPE_MAX_NETWORK_RETRIES: '0',
+    STRIPE_API_TIMEOUT_MS: '1000',
+    WORKER_RETRY_DELAYS: workerRetryDelays,
+    WORKER_PREFETCH: '8',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
+}
+
 export interface ServiceUrls {
   readonly rabbitmqUrl: string;
   readonly databaseUrl: string;
@@ -103,33 +145,16 @@ export async function startPipelineStack(options: StartStackOptions): Promise<Pi
   const ingestPort = await freePort();
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   const ingestEnv: Record<string, string> = {
-    RABBITMQ_URL: ingestBroker.url(services.rabbitmqUrl),
-    TOPOLOGY_PREFIX: broker.prefix,
-    STRIPE_WEBHOOK_SECRET_PLATFORM: webhookSecrets.platform,
-    STRIPE_WEBHOOK_SECRET_CONNECT: webhookSecrets.connect,
-    PORT: String(ingestPort),
-    HOST: '127.0.0.1',
-    // The ingest's /metrics listener: a free port, so runs and a local stack never collide.
-    METRICS_PORT: '0',
-    PUBLISH_TIMEOUT_MS: '1500',
-    RETRY_AFTER_S: '1',
-    LOG_LEVEL: 'info',
+    ...testIngestEnv({ rabbitmqUrl: ingestBroker.url(services.rabbitmqUrl), topologyPrefix: broker.prefix }, ingestPort),
     ...options.ingestEnv,
   };
   const workerEnv: Record<string, string> = {
-    RABBITMQ_URL: workerBroker.url(services.rabbitmqUrl),
-    DATABASE_URL: workerDatabase.url(db.url),
-    TOPOLOGY_PREFIX: broker.prefix,
-    STRIPE_SECRET_KEY: 'sk_test_fake_reliability_worker',
-    STRIPE_API_BASE: emulator.url,
-    STRIPE_MAX_NETWORK_RETRIES: '0',
-    STRIPE_API_TIMEOUT_MS: '1000',
-    WORKER_RETRY_DELAYS: workerRetryDelays,
-    WORKER_PREFETCH: '8',
-    SHUTDOWN_TIMEOUT_MS: '3000',
-    METRICS_PORT: '0',
-    METRICS_HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
+    ...testWorkerEnv({
+      rabbitmqUrl: workerBroker.url(services.rabbitmqUrl),
+      databaseUrl: workerDatabase.url(db.url),
+      topologyPrefix: broker.prefix,
+      stripeApiBase: emulator.url,
+    }),
     ...options.workerEnv,
   };
 
