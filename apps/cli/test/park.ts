@@ -15,10 +15,22 @@ function envelopeOf(event: Stripe.Event) {
   return { id: event.id, type: event.type, endpoint, account: event.account ?? undefined, livemode: event.livemode };
 }
 
+/** What every parked row says of its event, however it was parked: the ids and the exact body. */
+function eventColumnsOf(event: Stripe.Event) {
+  const envelope = envelopeOf(event);
+  return {
+    eventId: event.id,
+    type: event.type,
+    endpoint: envelope.endpoint,
+    account: envelope.account,
+    livemode: event.livemode,
+    body: Buffer.from(serializeEvent(event)),
+  };
+}
+
 /** Parks an event in parked_events exactly as the worker does after its last attempt. */
 export async function parkAsWorker(pool: Pool, event: Stripe.Event, options: ParkOptions = {}): Promise<void> {
-  const envelope = envelopeOf(event);
-  const properties = eventMessageProperties(envelope);
+  const properties = eventMessageProperties(envelopeOf(event));
   const parkedAt = options.parkedAt ?? new Date();
   const errorCode = options.errorCode ?? 'TRANSIENT';
   const failure = {
@@ -29,12 +41,7 @@ export async function parkAsWorker(pool: Pool, event: Stripe.Event, options: Par
     [headers.parkReason]: errorCode === 'PERMANENT' ? 'permanent' : 'exhausted',
   };
   await insertParkedEvent(pool, {
-    eventId: event.id,
-    type: event.type,
-    endpoint: envelope.endpoint,
-    account: envelope.account,
-    livemode: event.livemode,
-    body: Buffer.from(serializeEvent(event)),
+    ...eventColumnsOf(event),
     properties: { messageId: event.id, type: event.type, timestamp: properties.timestamp, contentType: properties.contentType, headers: { ...properties.headers, ...failure } },
     lastError: options.error ?? 'Stripe answered 500',
     errorCode,
@@ -49,17 +56,11 @@ export async function parkAsWorker(pool: Pool, event: Stripe.Event, options: Par
  * parked: the ingest's properties plus the broker's `x-death` (shape captured from 3.10).
  */
 export async function parkByDeliveryLimit(pool: Pool, event: Stripe.Event, workQueue: string): Promise<void> {
-  const envelope = envelopeOf(event);
-  const properties = eventMessageProperties(envelope);
+  const properties = eventMessageProperties(envelopeOf(event));
   const parkedAt = new Date();
   const death = { count: 1, reason: 'delivery_limit', queue: workQueue, time: { '!': 'timestamp', value: Math.floor(parkedAt.getTime() / 1000) } };
   await insertParkedEvent(pool, {
-    eventId: event.id,
-    type: event.type,
-    endpoint: envelope.endpoint,
-    account: envelope.account,
-    livemode: event.livemode,
-    body: Buffer.from(serializeEvent(event)),
+    ...eventColumnsOf(event),
     properties: { messageId: event.id, type: event.type, headers: { ...properties.headers, 'x-death': [death], 'x-first-death-reason': 'delivery_limit', 'x-delivery-count': 0 } },
     lastError: `parked by the broker: delivery_limit in ${workQueue}`,
     errorCode: 'delivery_limit',
