@@ -18,8 +18,11 @@ beforeAll(async () => {
   [harness, emulator] = await Promise.all([createCommandHarness(), startStripeEmulator()]);
   // No SDK retries unless a test asks for them: each test decides what one failed call means.
   stripe = createStripeClient({ apiKey: 'sk_test_fake_funding', apiBase: emulator.url, maxNetworkRetries: 0 });
-  // Rounds are run by the tests (runOnce); the timer never fires during a test.
-  sweep = startReleaseSweep({
+  sweep = testSweep();
+});
+/** A release sweep whose rounds the tests run themselves (runOnce): its timer never fires during a test. */
+function testSweep(): ReleaseSweep {
+  return startReleaseSweep({
     pool: harness.database.pool,
     stripe,
     logger: createLogger({ name: 'funding-tests', level: 'silent' }),
@@ -27,7 +30,7 @@ beforeAll(async () => {
     fundsRetryDelaysMs: [3_600_000],
     releaseRetryDelaysMs: [60_000],
   });
-});
+}
 afterAll(async () => {
   await sweep.stop();
   await Promise.all([harness.close(), emulator.stop()]);
@@ -257,14 +260,7 @@ describe('releasing held transfers on account.updated', () => {
       invoices.push(invoiceId);
     }
     await emulator.setAvailableBalance(1_000_000);
-    const other = startReleaseSweep({
-      pool: harness.database.pool,
-      stripe,
-      logger: createLogger({ name: 'funding-tests', level: 'silent' }),
-      intervalMs: 3_600_000,
-      fundsRetryDelaysMs: [3_600_000],
-      releaseRetryDelaysMs: [60_000],
-    });
+    const other = testSweep();
     try {
       // A replica that meets the host lock taken by the other leaves that host for its next round: run until both are idle.
       for (let round = 0; round < 10; round += 1) {
