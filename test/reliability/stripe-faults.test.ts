@@ -25,6 +25,9 @@ async function sweepDrained(context: ScenarioContext, timeoutMs: number): Promis
   else context.fault('release sweep: no transfer left waiting for a retry');
 }
 
+/** The same traffic under both faults: enough invoices that a fault hits many transfers. */
+const workload = { hosts: 8, subscriptions: 20, invoices: 60, paymentFailures: 5, ignored: 10, deadLetters: 1 };
+
 describe('Stripe faults on transfers', () => {
   it('pays every host once when Stripe saves 500s under the idempotency keys', async () => {
     const report = await runScenario(
@@ -32,7 +35,7 @@ describe('Stripe faults on transfers', () => {
         name: 'stripe faults: 500s saved under idempotency keys',
         ratePerSecond: 14,
         workerEnv: sweepEnv,
-        workload: { hosts: 8, subscriptions: 20, invoices: 60, paymentFailures: 5, ignored: 10, deadLetters: 1 },
+        workload,
         async faults(context) {
           const { emulator } = context.stack;
           await context.at(1);
@@ -65,7 +68,7 @@ describe('Stripe faults on transfers', () => {
         name: 'stripe faults: balance_insufficient until funds arrive',
         ratePerSecond: 14,
         workerEnv: sweepEnv,
-        workload: { hosts: 8, subscriptions: 20, invoices: 60, paymentFailures: 5, ignored: 10, deadLetters: 1 },
+        workload,
         async faults(context) {
           const { emulator } = context.stack;
           // Half the invoices were paid out of band: no charge, so their transfers draw on the
