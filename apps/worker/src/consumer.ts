@@ -1,6 +1,5 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { connectBroker, createReturnTracker, declareTopology, publishAndConfirm, restartOnChannelLoss, type ReturnTracker, type TopologyNames } from '@pipeline/broker';
-import type { Logger } from '@pipeline/core';
+import { connectBroker, createReturnTracker, declareTopology, publishAndConfirm, restartOnChannelLoss, type BrokerClientOptions, type ReturnTracker } from '@pipeline/broker';
 
 /** One message in a worker's hands, settled exactly one way. */
 export interface Delivery {
@@ -26,13 +25,10 @@ export interface EventConsumer {
   stop(): Promise<void>;
 }
 
-export interface EventConsumerOptions {
-  readonly url: string;
-  readonly names: TopologyNames;
+export interface EventConsumerOptions extends BrokerClientOptions {
   readonly retryDelaysMs: readonly number[];
   /** Unacknowledged messages held at once. */
   readonly prefetch: number;
-  readonly logger: Logger;
   /** Settles every delivery through the Delivery it is given; should not throw. */
   readonly handle: (delivery: Delivery) => Promise<void>;
   /** How long a forward waits for its confirm; default 10000 ms. */

@@ -1,6 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { connectBroker, declareTopology, restartOnChannelLoss, type TopologyNames } from '@pipeline/broker';
-import type { Logger } from '@pipeline/core';
+import { connectBroker, declareTopology, restartOnChannelLoss, type BrokerClientOptions } from '@pipeline/broker';
 import type { ParkedEventInput } from '@pipeline/db';
 import { parkedEventOf } from './parked-event.ts';
 
@@ -11,12 +10,9 @@ export interface DeadQueueDrainer {
   stop(): Promise<void>;
 }
 
-export interface DeadQueueDrainerOptions {
-  readonly url: string;
-  readonly names: TopologyNames;
+export interface DeadQueueDrainerOptions extends BrokerClientOptions {
   /** Records one parked event; must be idempotent (the same message may come twice). */
   readonly parkEvent: (event: ParkedEventInput) => Promise<unknown>;
-  readonly logger: Logger;
   /** Dead-queue messages held at once; default 10. */
   readonly prefetch?: number;
   /** First pause before retrying a failed insert, doubled up to `maxRetryDelayMs`; default 500 ms. */

@@ -1,6 +1,7 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from '@pipeline/core';
 import { createAddressRotation } from './broker-addresses.ts';
+import type { TopologyNames } from './topology.ts';
 
 /** A broker connection that reconnects by itself (amqplib's recovery) and says how it is. */
 export interface BrokerConnection {
@@ -10,6 +11,15 @@ export interface BrokerConnection {
   readonly blocked: boolean;
   /** Closes the connection for good; recovery stops. */
   close(): Promise<void>;
+}
+
+/** What every long-lived broker client (publisher, consumer, dead-queue drainer) is given. */
+export interface BrokerClientOptions {
+  /** RABBITMQ_URL: one amqp(s) URL or a comma-separated list of a cluster's nodes. */
+  readonly url: string;
+  /** The exchange and queues it declares on every (re)connect and then uses. */
+  readonly names: TopologyNames;
+  readonly logger: Logger;
 }
 
 export interface ConnectBrokerOptions {

@@ -1,9 +1,9 @@
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
-import { PublishError, type Logger } from '@pipeline/core';
-import { connectBroker, dropConnection, restartOnChannelLoss, type BrokerConnection } from './connect.ts';
+import { PublishError } from '@pipeline/core';
+import { connectBroker, dropConnection, restartOnChannelLoss, type BrokerClientOptions, type BrokerConnection } from './connect.ts';
 import { publishAndConfirm } from './confirm-forward.ts';
 import { createReturnTracker, type ReturnTracker } from './return-tracker.ts';
-import { declareTopology, type TopologyNames } from './topology.ts';
+import { declareTopology } from './topology.ts';
 
 export interface Publisher {
   /**
@@ -20,10 +20,7 @@ export interface Publisher {
   close(): Promise<void>;
 }
 
-export interface PublisherOptions {
-  readonly url: string;
-  readonly names: TopologyNames;
-  readonly logger: Logger;
+export interface PublisherOptions extends BrokerClientOptions {
   /** How long a publish waits for the broker's confirm; default 5000 ms. */
   readonly confirmTimeoutMs?: number;
   readonly connectionName?: string;
