@@ -16,13 +16,16 @@
 #        rabbitmq:3.10.8-management  bookworm's RabbitMQ 3.10.8, management plugin enabled
 #        postgres:17                 trixie's PostgreSQL 17, with the official image's env vars
 #        node:24-slim                a minimal trixie with Node 24 and npm from the npm registry
+#        localhost/pipeline-pgbouncer:trixie  trixie's PgBouncer (1.24: max_prepared_statements,
+#                                    which bookworm's 1.18 lacks); not built unless asked for
 # Idempotent: every step checks first and says whether it acted. An image that exists is
 # kept; set REBUILD_IMAGES=1 to rebuild them. Needs root (apt, chroot, rootful podman).
 #
 # Environment (defaults in brackets):
 #   DEBIAN_MIRROR        [the first URI in /etc/apt/sources.list.d, else http://deb.debian.org/debian]
 #   PODMAN_SOCKET        [/run/podman/podman.sock]
-#   IMAGES               [all four above] space-separated subset: rabbitmq4 rabbitmq3 postgres node
+#   IMAGES               [rabbitmq4 rabbitmq3 postgres node] space-separated subset of
+#                        rabbitmq4 rabbitmq3 postgres node pgbouncer
 #   ROOTFS_CACHE         [/var/cache/pipeline-containers] where the debootstrap bases are kept
 #   REBUILD_IMAGES       [unset] 1 to rebuild images that exist
 set -euo pipefail
@@ -343,6 +346,32 @@ build_node() {
     --change 'ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
+# PgBouncer from trixie's package (1.24), which has max_prepared_statements: the worker's named
+# statements need it in transaction mode, and bookworm's 1.18 does not know it. The image holds
+# no configuration: mount one and name it, `pgbouncer /etc/pgbouncer/pgbouncer.ini` (the
+# default command), as test/pgbouncer/run.sh and deploy/compose/scale.yml do. It runs as the
+# package's postgres user, in the foreground, logging to stderr.
+PGBOUNCER_IMAGE_NAME=localhost/pipeline-pgbouncer:trixie
+build_pgbouncer() {
+  should_build "$PGBOUNCER_IMAGE_NAME" || return 0
+  open_rootfs trixie
+  apt_in_rootfs pgbouncer pgbouncer
+  # The package's own service configuration would listen on a unix socket in /var/run/postgresql
+  # only; an image is configured by what is mounted.
+  rm -f "$ROOTFS/etc/pgbouncer/pgbouncer.ini" "$ROOTFS/etc/pgbouncer/userlist.txt"
+  in_rootfs id postgres >/dev/null 2>&1 || in_rootfs useradd --system --home-dir /var/lib/postgresql --shell /bin/sh postgres
+  mkdir -p "$ROOTFS/var/run/postgresql"
+  in_rootfs chown postgres /var/run/postgresql
+  local version; version="$(in_rootfs pgbouncer --version | sed -n 's/^PgBouncer \([0-9.]*\).*/\1/p')"
+  [ -n "$version" ] || fail "pgbouncer does not run in the image"
+  import_rootfs "$PGBOUNCER_IMAGE_NAME" "localhost/pipeline-pgbouncer:$version" \
+    --change 'CMD=["pgbouncer","/etc/pgbouncer/pgbouncer.ini"]' \
+    --change 'USER=postgres' \
+    --change 'ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'EXPOSE=6432'
+  say "image $PGBOUNCER_IMAGE_NAME: PgBouncer $version (also tagged localhost/pipeline-pgbouncer:$version)"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Compose v2 (a static-enough Go binary needing glibc 2.34) taken from trixie's package.
 COMPOSE_BIN=/usr/local/bin/docker-compose
@@ -374,7 +403,8 @@ for image in $IMAGES; do
     rabbitmq3) build_rabbitmq bookworm rabbitmq:3.10.8-management ;;
     postgres) build_postgres ;;
     node) build_node ;;
-    *) fail "unknown image '$image' in IMAGES (rabbitmq4 rabbitmq3 postgres node)" ;;
+    pgbouncer) build_pgbouncer ;;
+    *) fail "unknown image '$image' in IMAGES (rabbitmq4 rabbitmq3 postgres node pgbouncer)" ;;
   esac
 done
 say "ready: DOCKER_HOST=unix://$PODMAN_SOCKET TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1"
