@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, createLogger, describeError, onShutdown, PipelineError } from '@pipeline/core';
 import { formatBanner } from './banner.ts';
 import { loadConfig, type StackConfig } from './config.ts';
+import { lineFormatFor, stackLogDestination } from './log-format.ts';
 import { ensureServices, type Services } from './ensure-services.ts';
 import { prepareServices } from './prepare-services.ts';
 import { startStack, stopStack } from './stack.ts';
@@ -20,7 +21,9 @@ function readConfig(): StackConfig {
 }
 
 const config = readConfig();
-const logger = createLogger({ name: 'stack', level: config.LOG_LEVEL });
+// Readable in a terminal (pino-pretty), JSON when piped; the services themselves always log JSON.
+const destination = stackLogDestination(process.stdout);
+const logger = createLogger({ name: 'stack', level: config.LOG_LEVEL, ...(destination === undefined ? {} : { destination }) });
 let services: Services | undefined;
 let failing = false;
 
@@ -28,6 +31,7 @@ const supervisor = createSupervisor({
   cwd: repoRoot,
   stdout: process.stdout,
   stderr: process.stderr,
+  format: lineFormatFor(process.stdout),
   // A dead child is not restarted: the stack stops everything, so a crash is seen, not hidden.
   onUnexpectedExit: (name, exit) => void fail(`${name} exited unexpectedly (${exit}); stopping the stack`),
 });

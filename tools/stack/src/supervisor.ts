@@ -28,6 +28,8 @@ export interface SupervisorOptions {
   /** Where the children's stdout and stderr lines go, prefixed with their name. */
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** How each line is shown (see log-format.ts); default as it came. */
+  readonly format?: (line: string) => string;
   /** Called when a child that was listening exits while nobody asked it to stop. */
   readonly onUnexpectedExit: (name: string, exit: number | string) => void;
   /** Longest wait for a child's `listening` line; default 30 s. */
@@ -54,8 +56,11 @@ const prefixWidth = 15;
 export function createSupervisor(options: SupervisorOptions) {
   const children = new Map<string, Running>();
   let stopping = false;
+  const format = options.format ?? ((line: string) => line);
 
   function forward(stream: NodeJS.ReadableStream, to: NodeJS.WritableStream, prefix: string, onLine?: (line: string) => void): void {
+    // A prettified line may span several: each gets the child's name.
+    const shown = (line: string): string => `${prefix}${format(line).replace(/\n/g, `\n${prefix}`)}\n`;
     let pending = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -63,12 +68,12 @@ export function createSupervisor(options: SupervisorOptions) {
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
-        to.write(`${prefix}${line}\n`);
+        to.write(shown(line));
         onLine?.(line);
       }
     });
     stream.on('end', () => {
-      if (pending !== '') to.write(`${prefix}${pending}\n`);
+      if (pending !== '') to.write(shown(pending));
     });
   }
 
