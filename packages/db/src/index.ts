@@ -10,3 +10,4 @@ export * from './sql/host-transfers.ts';
 export * from './sql/subscriptions.ts';
 export * from './sql/payment-failures.ts';
 export * from './sql/bookings.ts';
+export * from './sql/reversals.ts';
