@@ -6,6 +6,7 @@ import { deactivateCustomerSubscription } from './deactivate-customer-subscripti
 import { deauthorizeHost } from './deauthorize-host.ts';
 import { flagHostPayoutFailure } from './flag-host-payout-failure.ts';
 import { initiateFundsTransfer } from './initiate-funds-transfer.ts';
+import { recordDispute } from './record-dispute.ts';
 import { recordPaymentFailure } from './record-payment-failure.ts';
 import { reverseRefundedCharge } from './reverse-refunded-charge.ts';
 import { updateHostOnboarding } from './update-host-onboarding.ts';
@@ -24,6 +25,9 @@ export const commandRegistry: ReadonlyMap<string, Command> = new Map<string, Com
   ['invoice.voided', cancelHeldTransfers],
   ['invoice.marked_uncollectible', cancelHeldTransfers],
   ['charge.refunded', reverseRefundedCharge],
+  ['charge.dispute.created', recordDispute],
+  ['charge.dispute.updated', recordDispute],
+  ['charge.dispute.closed', recordDispute],
   ['account.updated', updateHostOnboarding],
   ['account.application.deauthorized', deauthorizeHost],
   ['payout.failed', flagHostPayoutFailure],

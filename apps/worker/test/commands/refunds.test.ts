@@ -5,6 +5,7 @@ import { buildEvent, createStripeClient, stripeId } from '@pipeline/stripe-event
 import { startStripeEmulator, type StripeEmulator } from '@pipeline/testkit';
 import { cancelHeldTransfers } from '../../src/commands/cancel-held-transfers.ts';
 import { initiateFundsTransfer } from '../../src/commands/initiate-funds-transfer.ts';
+import { recordDispute } from '../../src/commands/record-dispute.ts';
 import { reverseRefundedCharge } from '../../src/commands/reverse-refunded-charge.ts';
 import { givenBooking, givenOnboardedHost, invoicePaidEvent, newHost } from './given.ts';
 import { createCommandHarness, type CommandHarness } from './harness.ts';
@@ -271,5 +272,47 @@ describe('CancelHeldTransfers', () => {
     const result = await harness.run(cancelHeldTransfers, buildEvent({ type: 'invoice.voided', object: { id: paid.invoiceId } }));
     expect((result.effects as { cancelled: unknown[] }).cancelled).toEqual([]);
     expect((await transferRows(paid.invoiceId)).map((row) => row.status)).toEqual(['paid', 'paid', 'paid']);
+  });
+});
+
+describe('RecordDispute', () => {
+  /** A basil invoice the emulator knows as paid by a charge of 100.00 USD, paid to three hosts; answers that charge. */
+  async function givenPaidThroughEmulatorCharge(): Promise<PaidCharge> {
+    const paid = await givenInvoiceOfThreeHosts();
+    const object = { ...(paid.invoicePaid.data.object as unknown as Record<string, unknown>) };
+    delete object.charge;
+    await emulator.seedInvoices([{ id: paid.invoiceId, amountPaid: 10_000, paidBy: 'charge' }]);
+    const invoicePaid = buildEvent({ type: 'invoice.paid', created: periodEnd + 60, object });
+    await harness.run(initiateFundsTransfer, invoicePaid, { stripe });
+    const [row] = await harness.query<{ source_transaction: string }>('SELECT source_transaction FROM host_transfers WHERE invoice_id = $1 LIMIT 1', [paid.invoiceId]);
+    return { ...paid, charge: row!.source_transaction, invoicePaid };
+  }
+
+  const disputeEvent = (type: string, dispute: string, charge: string, status: string, created: number): Stripe.Event =>
+    buildEvent({ type, created, object: { id: dispute, charge, amount: 10_000, currency: 'usd', status } });
+
+  it('records an open dispute and takes nothing back; a lost one takes back every host transfer in full', async () => {
+    const paid = await givenPaidThroughEmulatorCharge();
+    const dispute = stripeId('dp');
+    await harness.run(recordDispute, disputeEvent('charge.dispute.created', dispute, paid.charge, 'needs_response', periodEnd + 600), { stripe });
+    expect(await harness.query('SELECT status FROM disputes WHERE id = $1', [dispute])).toEqual([{ status: 'needs_response' }]);
+    expect(await reversalRows(paid.invoiceId)).toEqual([]);
+
+    const closed = disputeEvent('charge.dispute.closed', dispute, paid.charge, 'lost', periodEnd + 700);
+    await harness.run(recordDispute, closed, { stripe });
+    const rows = await transferRows(paid.invoiceId);
+    expect(rows.map((row) => row.reversed_amount)).toEqual([2_667, 2_667, 2_666]);
+    expect(await stripeReversed(rows)).toEqual([2_667, 2_667, 2_666]);
+    expect((await reversalRows(paid.invoiceId)).map((reversal) => [reversal.reason, reversal.event_id])).toEqual(rows.map(() => ['dispute_lost', closed.id]));
+  });
+
+  it('takes nothing back for a dispute closed won, nor for a created event arriving after the closing one', async () => {
+    const paid = await givenPaidThroughEmulatorCharge();
+    const dispute = stripeId('dp');
+    await harness.run(recordDispute, disputeEvent('charge.dispute.closed', dispute, paid.charge, 'won', periodEnd + 700), { stripe });
+    const late = await harness.run(recordDispute, disputeEvent('charge.dispute.created', dispute, paid.charge, 'needs_response', periodEnd + 600), { stripe });
+    expect(late.outcome).toBe('stale');
+    expect(await harness.query('SELECT status FROM disputes WHERE id = $1', [dispute])).toEqual([{ status: 'won' }]);
+    expect(await reversalRows(paid.invoiceId)).toEqual([]);
   });
 });

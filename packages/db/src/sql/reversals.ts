@@ -187,6 +187,12 @@ export async function upsertDispute(db: PoolClient, dispute: DisputeRecord): Pro
   return rowCount !== 0;
 }
 
+/** The sum of the charge's lost disputes. */
+export async function lostDisputeAmount(db: PoolClient, chargeId: string): Promise<number> {
+  const { rows } = await db.query<{ lost: string }>("SELECT COALESCE(sum(amount), 0)::text AS lost FROM disputes WHERE charge_id = $1 AND status = 'lost'", [chargeId]);
+  return Number(rows[0]?.lost ?? 0);
+}
+
 /** A row of `transfer_reversals` as operators see it (`events show`). */
 export interface TransferReversalRow {
   invoiceId: string;
