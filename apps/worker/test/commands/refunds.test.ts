@@ -104,7 +104,22 @@ describe('ReverseRefundedCharge', () => {
     const before = await transferRows(paid.invoiceId);
     expect(before.map((row) => [row.amount, row.status])).toEqual([[2_667, 'paid'], [2_667, 'paid'], [2_666, 'paid']]);
 
-    for (const amountRefunded of amounts) await harness.run(reverseRefundedCharge, chargeRefunded(paid.charge, amountRefunded), { stripe });
+    // Each host's share of the refunded total, over 26.67 / 26.67 / 26.66 and the platform's 20.00
+    // (largest remainder): 30.00 -> 8.001 / 8.001 / 7.998 / 6.00; 70.00 -> 18.669 / 18.669 / 18.662 / 14.00.
+    const expected = new Map([
+      [3_000, [800, 800, 800]],
+      [7_000, [1_867, 1_867, 1_866]],
+      [10_000, [2_667, 2_667, 2_666]],
+    ]);
+    let highest = 0;
+    for (const amountRefunded of amounts) {
+      await harness.run(reverseRefundedCharge, chargeRefunded(paid.charge, amountRefunded), { stripe });
+      // Never by deltas: after each event every host has given back its share of the highest total seen.
+      highest = Math.max(highest, amountRefunded);
+      const rows = await transferRows(paid.invoiceId);
+      expect(rows.map((row) => row.reversed_amount), `after ${amountRefunded}`).toEqual(expected.get(highest));
+      expect(await stripeReversed(rows), `at Stripe after ${amountRefunded}`).toEqual(expected.get(highest));
+    }
 
     const after = await transferRows(paid.invoiceId);
     expect(after.map((row) => row.reversed_amount)).toEqual([2_667, 2_667, 2_666]);
@@ -201,6 +216,16 @@ describe('ReverseRefundedCharge', () => {
     // 26.67 - 13.34, 26.67 - 13.33, 26.66 - 13.33
     expect(transfers.data.map((transfer) => transfer.amount).sort()).toEqual([1_333, 1_333, 1_334]);
     expect((await transferRows(paid.invoiceId)).map((row) => row.status)).toEqual(['paid', 'paid', 'paid']);
+  });
+
+  it('reduces a held transfer once when the refund event comes twice', async () => {
+    const paid = await givenInvoiceOfThreeHosts({ payoutsEnabled: false });
+    await harness.run(initiateFundsTransfer, paid.invoicePaid, { stripe });
+    const event = chargeRefunded(paid.charge, 5_000);
+    await harness.run(reverseRefundedCharge, event, { stripe });
+    await harness.run(reverseRefundedCharge, event, { stripe });
+    expect((await transferRows(paid.invoiceId)).map((row) => row.reversed_amount)).toEqual([1_334, 1_333, 1_333]);
+    expect(await reversalRows(paid.invoiceId)).toHaveLength(3);
   });
 
   it('cancels a held transfer that a full refund leaves owing nothing', async () => {
