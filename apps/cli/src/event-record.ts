@@ -1,6 +1,6 @@
 import type { StripeEventRecord } from '@pipeline/db';
 import { formatTable } from './format.ts';
-import type { HostTransferRow } from '@pipeline/db';
+import type { HostTransferRow, TransferReversalRow } from '@pipeline/db';
 
 /**
  * The invoice an event's effects name. The ledger keeps no object id of its own, so the
@@ -47,6 +47,18 @@ export function formatHostTransfers(invoiceId: string, transfers: readonly HostT
     ...formatTable(
       ['HOST', 'AMOUNT', 'CURRENCY', 'HOURS', 'STATUS', 'TRANSFER', 'PAID AT'],
       transfers.map((row) => [row.hostAccountId, row.amount, row.currency, row.hours, row.status, row.stripeTransferId ?? '-', time(row.paidAt)]),
+    ).map((line) => `  ${line}`),
+  ];
+}
+
+/** What the event took back from host transfers (`transfer_reversals`), one line each; nothing when it took nothing. */
+export function formatTransferReversals(reversals: readonly TransferReversalRow[]): string[] {
+  if (reversals.length === 0) return [];
+  return [
+    'taken back from host transfers:',
+    ...formatTable(
+      ['INVOICE', 'HOST', 'KIND', 'AMOUNT', 'CURRENCY', 'REASON', 'TRANSFER', 'REVERSAL'],
+      reversals.map((row) => [row.invoiceId, row.hostAccountId, row.kind, row.amount, row.currency, row.reason, row.stripeTransferId ?? '-', row.stripeReversalId ?? '-']),
     ).map((line) => `  ${line}`),
   ];
 }

@@ -48,6 +48,28 @@ describe('events show', () => {
     expect(result.stdout).toContain('effects\n  {\n    "hostAccountId": "acct_1EventsHost",\n    "payoutsEnabled": true\n  }');
   });
 
+  it('prints what the event took back from host transfers (transfer_reversals), in text and JSON', async () => {
+    await record('evt_show_refund', { effects: { chargeId: 'ch_1ShowRefund', amountRefunded: 5_000 } });
+    await db.pool.query(
+      `INSERT INTO host_transfers (invoice_id, host_account_id, amount, currency, hours, status, idempotency_key, stripe_transfer_id, reversed_amount)
+       VALUES ('in_1ShowRefund', 'acct_1ShowHost', 8000, 'usd', 2, 'paid', 'transfer:in_1ShowRefund:acct_1ShowHost', 'tr_1ShowTransfer', 4000)`,
+    );
+    await db.pool.query(
+      `INSERT INTO transfer_reversals (invoice_id, host_account_id, kind, amount, currency, reason, charge_id, stripe_transfer_id, stripe_reversal_id, idempotency_key, event_id)
+       VALUES ('in_1ShowRefund', 'acct_1ShowHost', 'reversal', 4000, 'usd', 'refunded', 'ch_1ShowRefund', 'tr_1ShowTransfer', 'trr_1ShowReversal', 'reversal:ch_1ShowRefund:acct_1ShowHost:4000', 'evt_show_refund')`,
+    );
+
+    const result = await runCli(['events', 'show', 'evt_show_refund'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('taken back from host transfers:');
+    expect(result.stdout).toMatch(/^\s+in_1ShowRefund\s+acct_1ShowHost\s+reversal\s+4000\s+usd\s+refunded\s+tr_1ShowTransfer\s+trr_1ShowReversal$/m);
+
+    const json = await runCli(['events', 'show', 'evt_show_refund', '--json'], env);
+    expect((JSON.parse(json.stdout) as { transferReversals: Array<{ stripeReversalId: string; amount: string }> }).transferReversals).toMatchObject([
+      { stripeReversalId: 'trr_1ShowReversal', amount: '4000' },
+    ]);
+  });
+
   it('says in one line that an unknown event has not been processed, and exits 1', async () => {
     const result = await runCli(['events', 'show', 'evt_never_seen'], env);
 

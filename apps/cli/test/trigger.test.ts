@@ -54,6 +54,23 @@ describe('trigger', () => {
     expect(JSON.parse(message!.content.toString())).toMatchObject({ id, type: 'invoice.paid', object: 'event' });
   });
 
+  it.each([
+    ['charge.refunded', { object: 'charge', amount: 10_000, amount_refunded: 10_000, refunded: true }],
+    ['charge.dispute.created', { object: 'dispute', amount: 10_000, status: 'needs_response' }],
+    ['charge.dispute.closed', { object: 'dispute', amount: 10_000, status: 'lost' }],
+    ['invoice.voided', { object: 'invoice', status: 'void' }],
+    ['invoice.marked_uncollectible', { object: 'invoice', status: 'uncollectible' }],
+  ])('sends %s, money flowing back, to the platform endpoint with the fields its command reads', async (type, fields) => {
+    const result = await runCli(['trigger', type], env);
+
+    expect(result.code).toBe(0);
+    const [message] = await broker.drain(broker.names.workQueue);
+    expect(message?.fields.routingKey).toBe(`platform.${type}`);
+    const object = (JSON.parse(message!.content.toString()) as { data: { object: Record<string, unknown> } }).data.object;
+    expect(object).toMatchObject(fields);
+    if (type.startsWith('charge.dispute.')) expect(object.charge).toMatch(/^ch_/);
+  });
+
   it('sends a connect event for the given account to the connect endpoint', async () => {
     const result = await runCli(['trigger', 'account.updated', '--account', 'acct_1CliTestHost'], env);
 

@@ -11,3 +11,4 @@ export * from './sql/subscriptions.ts';
 export * from './sql/payment-failures.ts';
 export * from './sql/bookings.ts';
 export * from './sql/event-feed.ts';
+export * from './sql/reversals.ts';

@@ -71,13 +71,29 @@ function objectFor(type: string, livemode: boolean): StripeObject {
       amount_paid: paid ? 10_000 : 0,
       amount_remaining: paid ? 0 : 10_000,
       attempt_count: 1,
-      status: paid ? 'paid' : 'open',
+      status: paid ? 'paid' : type === 'invoice.voided' ? 'void' : type === 'invoice.marked_uncollectible' ? 'uncollectible' : 'open',
       livemode,
       created: at,
       period_start: at - 30 * 86_400,
       period_end: at,
       lines: { object: 'list', data: [], has_more: false, url: '/v1/invoices/lines' },
     };
+  }
+  if (type.startsWith('charge.dispute.')) {
+    return {
+      ...sampleObject('dispute'),
+      id: stripeId('dp'),
+      charge: stripeId('ch'),
+      amount: 10_000,
+      currency: 'usd',
+      livemode,
+      created: at,
+      reason: 'fraudulent',
+      status: type === 'charge.dispute.closed' ? 'lost' : 'needs_response',
+    };
+  }
+  if (type === 'charge.refunded') {
+    return { ...sampleObject('charge'), id: stripeId('ch'), amount: 10_000, amount_captured: 10_000, amount_refunded: 10_000, refunded: true, currency: 'usd', livemode, created: at };
   }
   if (type === 'account.application.deauthorized' || type === 'account.application.authorized') {
     return { ...sampleObject('application'), id: stripeId('ca'), name: 'Oasis Hubs' };
@@ -138,6 +154,11 @@ export const knownEventTypes = [
   'customer.subscription.deleted',
   'invoice.paid',
   'invoice.payment_failed',
+  'invoice.voided',
+  'invoice.marked_uncollectible',
+  'charge.refunded',
+  'charge.dispute.created',
+  'charge.dispute.closed',
   'account.updated',
   'account.application.deauthorized',
   'account.external_account.updated',

@@ -1,6 +1,6 @@
 import type { InvoiceSeed } from '@pipeline/emulator-protocol';
 import { objectId } from './object-id.ts';
-import { balanceInsufficient, invalidParam } from './stripe-error.ts';
+import { balanceInsufficient, invalidParam, resourceMissing } from './stripe-error.ts';
 
 /** An `invoice_payment` object (API 2025-03-31.basil and later). */
 export interface InvoicePaymentObject {
@@ -33,7 +33,38 @@ export interface PaymentIntentObject {
 
 interface Charge {
   amount: number;
+  currency: string;
+  created: number;
   transferred: number;
+  refunded: number;
+}
+
+/** A `charge` object with the fields the emulator knows. */
+export interface ChargeObject {
+  id: string;
+  object: 'charge';
+  amount: number;
+  amount_captured: number;
+  amount_refunded: number;
+  captured: true;
+  created: number;
+  currency: string;
+  livemode: boolean;
+  paid: true;
+  refunded: boolean;
+  status: 'succeeded';
+}
+
+/** A `refund` object with the fields the emulator knows. */
+export interface RefundObject {
+  id: string;
+  object: 'refund';
+  amount: number;
+  charge: string;
+  created: number;
+  currency: string;
+  metadata: Record<string, string>;
+  status: 'succeeded';
 }
 
 /**
@@ -49,6 +80,14 @@ export interface FundsStore {
   invoicePayments(invoiceId: string): InvoicePaymentObject[];
   invoicePayment(id: string): InvoicePaymentObject | undefined;
   paymentIntent(id: string): PaymentIntentObject | undefined;
+  /** A charge of a declared invoice. */
+  charge(id: string): ChargeObject | undefined;
+  /**
+   * Refunds `amount` (default: all that is not refunded yet) of a known charge; throws 400
+   * `charge_already_refunded` when nothing is left, `amount_too_large` when asked for more
+   * than is left, and `resource_missing` for a charge it does not know.
+   */
+  refund(chargeId: string, amount: number | undefined, metadata: Record<string, string>): RefundObject;
   /**
    * Takes a transfer's `amount` from its `source_transaction` charge (a charge the emulator
    * does not know is taken on trust) or, without one, from the available balance; throws
@@ -59,6 +98,23 @@ export interface FundsStore {
   setAvailable(amount: number | null): void;
   available(): number | null;
   clear(): void;
+}
+
+function chargeObject(id: string, charge: Charge): ChargeObject {
+  return {
+    id,
+    object: 'charge',
+    amount: charge.amount,
+    amount_captured: charge.amount,
+    amount_refunded: charge.refunded,
+    captured: true,
+    created: charge.created,
+    currency: charge.currency,
+    livemode: false,
+    paid: true,
+    refunded: charge.refunded >= charge.amount,
+    status: 'succeeded',
+  };
 }
 
 /** An empty funds store with an unlimited balance; `now` gives creation times (default Date.now). */
@@ -76,7 +132,7 @@ export function createFundsStore(now: () => number = Date.now): FundsStore {
     const list: InvoicePaymentObject[] = [];
     if (paidBy !== 'none') {
       const charge = objectId('ch');
-      charges.set(charge, { amount, transferred: 0 });
+      charges.set(charge, { amount, currency, created, transferred: 0, refunded: 0 });
       let payment: InvoicePaymentObject['payment'] = { type: 'charge', charge };
       if (paidBy === 'payment_intent') {
         const intent: PaymentIntentObject = { id: objectId('pi'), object: 'payment_intent', amount, amount_received: amount, created, currency, latest_charge: charge, livemode: false, status: 'succeeded' };
@@ -119,6 +175,20 @@ export function createFundsStore(now: () => number = Date.now): FundsStore {
     },
     paymentIntent(id) {
       return intents.get(id);
+    },
+    charge(id) {
+      const charge = charges.get(id);
+      return charge === undefined ? undefined : chargeObject(id, charge);
+    },
+    refund(chargeId, amount, metadata) {
+      const charge = charges.get(chargeId);
+      if (charge === undefined) throw resourceMissing('charge', chargeId, 'charge');
+      const left = charge.amount - charge.refunded;
+      if (left === 0) throw invalidParam('charge', `Charge ${chargeId} has already been refunded.`, 'charge_already_refunded');
+      const refunding = amount ?? left;
+      if (refunding > left) throw invalidParam('amount', `Refund amount (${refunding}) is greater than unrefunded amount on charge (${left})`, 'amount_too_large');
+      charge.refunded += refunding;
+      return { id: objectId('re'), object: 'refund', amount: refunding, charge: chargeId, created: Math.floor(now() / 1000), currency: charge.currency, metadata, status: 'succeeded' };
     },
     draw(amount, sourceTransaction) {
       if (sourceTransaction !== undefined) {

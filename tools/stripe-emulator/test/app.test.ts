@@ -88,4 +88,37 @@ describe('emulator app', () => {
     const listed = (await app.inject({ method: 'GET', url: '/v1/transfers', headers: auth })).json<{ data: unknown[] }>();
     expect(listed.data).toHaveLength(1);
   });
+
+  it('reverses a transfer up to what is not reversed yet, answering 400 amount_too_large beyond it, and lists the reversals', async () => {
+    build();
+    const transfer = (await postTransfer('key-reverse', 1_000)).json<{ id: string }>();
+    const reverse = (amount: number) =>
+      app.inject({ method: 'POST', url: `/v1/transfers/${transfer.id}/reversals`, headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, payload: `amount=${amount}` });
+    expect((await reverse(600)).statusCode).toBe(200);
+    const tooMuch = await reverse(401);
+    expect(tooMuch.statusCode).toBe(400);
+    expect(tooMuch.json<{ error: { code: string; param: string } }>().error).toMatchObject({ code: 'amount_too_large', param: 'amount' });
+    expect((await reverse(400)).statusCode).toBe(200);
+    const after = (await app.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}`, headers: auth })).json<{ amount_reversed: number; reversed: boolean }>();
+    expect(after).toMatchObject({ amount_reversed: 1_000, reversed: true });
+    const listed = (await app.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}/reversals`, headers: auth })).json<{ data: Array<{ amount: number }> }>();
+    expect(listed.data.map((reversal) => reversal.amount)).toEqual([400, 600]);
+  });
+
+  it("refunds a declared invoice's charge up to what is not refunded yet, and shows amount_refunded on the charge", async () => {
+    build();
+    const seeded = await app.inject({ method: 'POST', url: '/_emulator/invoices', payload: { invoices: [{ id: 'in_refundable', amountPaid: 1_000, paidBy: 'charge' }] } });
+    expect(seeded.statusCode).toBeLessThan(300);
+    const payments = (await app.inject({ method: 'GET', url: '/v1/invoice_payments?invoice=in_refundable', headers: auth })).json<{ data: Array<{ payment: { charge: string } }> }>();
+    const charge = payments.data[0]!.payment.charge;
+    const refund = (amount: number) =>
+      app.inject({ method: 'POST', url: '/v1/refunds', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, payload: `charge=${charge}&amount=${amount}` });
+    expect((await refund(300)).json<{ amount: number; status: string }>()).toMatchObject({ amount: 300, status: 'succeeded' });
+    expect((await refund(701)).json<{ error: { code: string } }>().error.code).toBe('amount_too_large');
+    expect((await refund(700)).statusCode).toBe(200);
+    expect((await refund(1)).json<{ error: { code: string } }>().error.code).toBe('charge_already_refunded');
+    const after = (await app.inject({ method: 'GET', url: `/v1/charges/${charge}`, headers: auth })).json<{ amount_refunded: number; refunded: boolean }>();
+    expect(after).toMatchObject({ amount_refunded: 1_000, refunded: true });
+    expect((await app.inject({ method: 'GET', url: '/v1/charges/ch_unknown', headers: auth })).statusCode).toBe(404);
+  });
 });

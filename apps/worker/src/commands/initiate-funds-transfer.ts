@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { PoolClient } from 'pg';
-import { bookedHoursByHost, insertHostTransfer, lockHosts, payoutStatesOf, recordTransferFailure } from '@pipeline/db';
+import { bookedHoursByHost, insertHostTransfer, lockCharge, lockHosts, payoutStatesOf, recordTransferFailure } from '@pipeline/db';
+import { applyChargeClawback } from './clawback.ts';
 import type { Command } from './command.ts';
 import { readObject, stripeRef, unixSeconds } from './event-payload.ts';
 import { payHostTransfer, transferIdempotencyKey } from './host-transfer.ts';
@@ -37,7 +38,7 @@ const invoiceSchema = z.object({
 });
 
 type PaidInvoice = z.output<typeof invoiceSchema>;
-type TransferStatus = 'paid' | 'held' | 'blocked' | 'awaiting funds';
+type TransferStatus = 'paid' | 'held' | 'blocked' | 'awaiting funds' | 'cancelled';
 
 interface TransferEffect {
   readonly hostAccountId: string;
@@ -89,6 +90,11 @@ async function payability(db: PoolClient, accountIds: readonly string[]): Promis
  * Without one a transfer draws on the available balance; when Stripe answers
  * `balance_insufficient` the row is held `awaiting_funds` and the worker's release sweep
  * retries it on the long TRANSFER_FUNDS_RETRY_DELAYS schedule, instead of failing the event.
+ *
+ * A refund or lost dispute of the charge that was applied before this event (a refund
+ * racing the invoice's payment) is waiting in `charge_clawbacks`: the rows are recorded
+ * first, the charge's clawback reduces them (clawback.ts), and only what is left is paid;
+ * a host owed nothing then is `cancelled`. The charge's lock orders this with the refund.
  */
 export const initiateFundsTransfer: Command = {
   name: 'InitiateFundsTransfer',
@@ -105,14 +111,16 @@ export const initiateFundsTransfer: Command = {
     const sourceTransaction = owed.length === 0 ? null : await invoiceCharge(context.stripe, paymentHint(invoice));
 
     const hostIds = owed.map((share) => share.hostAccountId);
+    // Before the hosts' locks, as every command that takes back money for a charge does.
+    if (sourceTransaction !== null) await lockCharge(db, sourceTransaction);
     await lockHosts(db, hostIds);
     const canPay = await payability(db, hostIds);
 
+    const recordedNow: Array<{ hostAccountId: string; hours: string; amount: number }> = [];
     const transfers: TransferEffect[] = [];
     for (const share of owed) {
       const hostAccountId = share.hostAccountId;
       const hours = hoursOf.get(hostAccountId) ?? '0';
-      const idempotencyKey = transferIdempotencyKey(invoice.id, hostAccountId);
       const decision = canPay.get(hostAccountId) ?? 'held';
       const recorded = await insertHostTransfer(db, {
         invoiceId: invoice.id,
@@ -121,16 +129,26 @@ export const initiateFundsTransfer: Command = {
         currency: invoice.currency,
         hours,
         status: decision === 'blocked' ? 'blocked' : 'held',
-        idempotencyKey,
+        idempotencyKey: transferIdempotencyKey(invoice.id, hostAccountId),
         sourceTransaction,
         holdReason: decision === 'blocked' ? null : 'payouts_disabled',
       });
-      if (!recorded) {
-        transfers.push({ hostAccountId, hours, amount: share.amount, status: 'already recorded' });
+      if (recorded) recordedNow.push({ hostAccountId, hours, amount: share.amount });
+      else transfers.push({ hostAccountId, hours, amount: share.amount, status: 'already recorded' });
+    }
+    // A refund or lost dispute of the charge applied before this invoice: owed less, before anything is paid.
+    const clawbacks = sourceTransaction === null ? [] : await applyChargeClawback(context, sourceTransaction, event.id);
+    const takenBack = new Map(clawbacks.filter((effect) => effect.invoiceId === invoice.id).map((effect) => [effect.hostAccountId, effect.target]));
+
+    for (const { hostAccountId, hours, amount: owedAmount } of recordedNow) {
+      const decision = canPay.get(hostAccountId) ?? 'held';
+      const amount = owedAmount - (takenBack.get(hostAccountId) ?? 0);
+      if (amount <= 0) {
+        transfers.push({ hostAccountId, hours, amount: 0, status: 'cancelled' });
         continue;
       }
       if (decision !== 'pay') {
-        transfers.push({ hostAccountId, hours, amount: share.amount, status: decision });
+        transfers.push({ hostAccountId, hours, amount, status: decision });
         continue;
       }
       let transferId: string;
@@ -138,7 +156,7 @@ export const initiateFundsTransfer: Command = {
         transferId = await payHostTransfer(context, {
           invoiceId: invoice.id,
           hostAccountId,
-          amount: share.amount,
+          amount,
           currency: invoice.currency,
           sourceTransaction,
           keyGeneration: 0,
@@ -148,10 +166,10 @@ export const initiateFundsTransfer: Command = {
         // Due at the sweep's next round; from there it follows TRANSFER_FUNDS_RETRY_DELAYS.
         await recordTransferFailure(db, { invoiceId: invoice.id, hostAccountId, reason: 'awaiting_funds', error: err.message, retryInMs: 0 });
         context.logger.warn({ invoiceId: invoice.id, hostAccountId, err }, 'host transfer awaiting funds');
-        transfers.push({ hostAccountId, hours, amount: share.amount, status: 'awaiting funds' });
+        transfers.push({ hostAccountId, hours, amount, status: 'awaiting funds' });
         continue;
       }
-      transfers.push({ hostAccountId, hours, amount: share.amount, status: 'paid', transferId });
+      transfers.push({ hostAccountId, hours, amount, status: 'paid', transferId });
     }
 
     return {
@@ -166,6 +184,7 @@ export const initiateFundsTransfer: Command = {
         transferable,
         sourceTransaction,
         transfers,
+        ...(clawbacks.some((effect) => effect.amount > 0) ? { clawbacks } : {}),
       },
     };
   },

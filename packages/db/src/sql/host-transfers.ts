@@ -64,7 +64,10 @@ export interface HeldTransferRow {
   readonly attempts: number;
 }
 
-const heldColumns = 'invoice_id, host_account_id, amount::text, currency, source_transaction, key_generation, attempts';
+// `amount` is what the host is still owed: what a refund of the charge took back before it was paid is not.
+const heldColumnsOf = (t: string): string =>
+  `${t}invoice_id, ${t}host_account_id, (${t}amount - ${t}reversed_amount)::text AS amount, ${t}currency, ${t}source_transaction, ${t}key_generation, ${t}attempts`;
+const heldColumns = heldColumnsOf('');
 
 /** Marks the row paid with Stripe's transfer id, under the key generation that was used. */
 export async function markTransferPaid(db: PoolClient, invoiceId: string, hostAccountId: string, transferId: string, keyGeneration: number, idempotencyKey: string): Promise<void> {
@@ -130,7 +133,7 @@ export async function lockReleasableTransfers(db: PoolClient, hostAccountId: str
  */
 export async function lockDueTransfer(db: PoolClient, skipHosts: readonly string[] = []): Promise<HeldTransferRow | undefined> {
   const { rows } = await db.query<HeldTransferRow>(
-    `SELECT ${heldColumns.split(', ').map((column) => `t.${column}`).join(', ')}
+    `SELECT ${heldColumnsOf('t.')}
        FROM host_transfers t JOIN hosts h ON h.account_id = t.host_account_id
       WHERE t.status = 'held' AND t.next_attempt_at <= now() AND h.payouts_enabled AND h.deauthorized_at IS NULL
         AND NOT (t.host_account_id = ANY($1::text[]))

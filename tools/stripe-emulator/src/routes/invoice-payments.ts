@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { FundsStore } from '../funds-store.ts';
 import { paginate, pageParams, readPageRequest } from '../paginate.ts';
-import { optionalString, rejectUnknownParams } from '../read-params.ts';
+import { optionalString, readMetadata, rejectUnknownParams, requiredInteger, requiredString } from '../read-params.ts';
 import { resourceMissing } from '../stripe-error.ts';
 import type { StripeRoute } from '../stripe-api.ts';
 
 /**
  * `GET /v1/invoice_payments` (filtered by `invoice` and `status`), `GET /v1/invoice_payments/:id`
  * and `GET /v1/payment_intents/:id`: how a basil invoice names its charge (the payment's
- * PaymentIntent, whose `latest_charge` it is).
+ * PaymentIntent, whose `latest_charge` it is). `GET /v1/charges/:id` and `POST /v1/refunds`
+ * (by `charge`; at most what is not refunded yet) on the charges of declared invoices.
  */
 export function registerInvoicePaymentRoutes(scope: FastifyInstance, route: StripeRoute, funds: FundsStore): void {
   scope.get(
@@ -42,6 +43,27 @@ export function registerInvoicePaymentRoutes(scope: FastifyInstance, route: Stri
       const intent = funds.paymentIntent(id);
       if (intent === undefined) throw resourceMissing('payment_intent', id, 'intent');
       return intent;
+    }),
+  );
+
+  scope.get(
+    '/charges/:id',
+    route(({ params, pathParams }) => {
+      rejectUnknownParams(params, []);
+      const id = pathParams.id ?? '';
+      const charge = funds.charge(id);
+      if (charge === undefined) throw resourceMissing('charge', id);
+      return charge;
+    }),
+  );
+
+  scope.post(
+    '/refunds',
+    route(({ params }) => {
+      rejectUnknownParams(params, ['charge', 'amount', 'metadata', 'reason']);
+      const charge = requiredString(params, 'charge');
+      const amount = optionalString(params, 'amount') === undefined ? undefined : requiredInteger(params, 'amount', 1);
+      return funds.refund(charge, amount, readMetadata(params));
     }),
   );
 }

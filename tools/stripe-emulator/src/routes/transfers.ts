@@ -11,7 +11,8 @@ const listParams = ['created', 'destination', 'transfer_group', ...pageParams];
 
 /**
  * `POST /v1/transfers`, `GET /v1/transfers`, `GET /v1/transfers/:id`, and
- * `POST /v1/transfers/:id/reversals`. A transfer draws on its `source_transaction` or,
+ * `POST /v1/transfers/:id/reversals` (at most what is not reversed yet, else 400
+ * `amount_too_large`), `GET /v1/transfers/:id/reversals` (newest first). A transfer draws on its `source_transaction` or,
  * without one, on the available balance (`funds`).
  */
 export function registerTransferRoutes(scope: FastifyInstance, route: StripeRoute, transfers: TransferStore, funds: FundsStore): void {
@@ -79,6 +80,18 @@ export function registerTransferRoutes(scope: FastifyInstance, route: StripeRout
       const amount = optionalString(params, 'amount') === undefined ? left : requiredInteger(params, 'amount', 1);
       if (amount > left) throw invalidParam('amount', `Amount (${amount}) is greater than the amount left to reverse (${left}).`, 'amount_too_large');
       return transfers.reverse(id, amount, readMetadata(params), account, livemode);
+    }),
+  );
+
+  scope.get(
+    '/transfers/:id/reversals',
+    route(({ params, account, livemode, pathParams }) => {
+      rejectUnknownParams(params, pageParams);
+      const page = readPageRequest(params);
+      const id = pathParams.id ?? '';
+      const transfer = transfers.get(id, account, livemode);
+      if (transfer === undefined) throw resourceMissing('transfer', id);
+      return paginate(transfer.reversals.data, page, (reversal) => reversal.id, { url: `/v1/transfers/${id}/reversals`, kind: 'transfer_reversal' });
     }),
   );
 }
