@@ -1,19 +1,21 @@
-import { isLoopbackUrl } from '@pipeline/core';
 import { CliError } from './cli-error.ts';
 import { rootCause } from './report-error.ts';
+
+const isStripeHost = (host: string): boolean => host === 'stripe.com' || host.endsWith('.stripe.com');
 
 /**
  * Records events in the local Stripe emulator's event list as not delivered
  * (`delivery_success=false`), as Stripe lists an event whose webhook it could not deliver,
  * through the emulator's control API (`POST /_emulator/events`). `reconcile` then finds them
- * with `GET /v1/events?delivery_success=false`. Only a loopback STRIPE_API_BASE is accepted:
- * real Stripe has no such API, and an event must never be "recorded" anywhere else.
+ * with `GET /v1/events?delivery_success=false`. STRIPE_API_BASE must be set and must not be
+ * Stripe's own API, which has no such thing (the emulator is on loopback under `npm start`,
+ * `http://stripe-emulator:12111` in compose). No key is sent.
  */
 export async function recordUndelivered(apiBase: string | undefined, events: readonly object[]): Promise<void> {
-  if (apiBase === undefined || !isLoopbackUrl(apiBase)) {
+  if (apiBase === undefined || isStripeHost(new URL(apiBase).hostname)) {
     throw new CliError(
       'UNDELIVERED_NEEDS_EMULATOR',
-      `--undelivered records the event in the local Stripe emulator: set STRIPE_API_BASE to its loopback URL (the local stack's banner prints it)${apiBase === undefined ? '' : `, not ${new URL(apiBase).host}`}`,
+      `--undelivered records the event in the local Stripe emulator: set STRIPE_API_BASE to the emulator's URL (the local stack's banner prints it)${apiBase === undefined ? '' : `, not ${new URL(apiBase).host}`}`,
     );
   }
   const url = new URL('/_emulator/events', apiBase).toString();

@@ -92,11 +92,11 @@ describe('trigger against the local stack', () => {
     expect(again.stdout).toMatch(/^nothing to publish$/m);
   });
 
-  it('--undelivered refuses a STRIPE_API_BASE that is not local: only the emulator can hold such events', async () => {
+  it('--undelivered refuses Stripe\'s own API: only the emulator can hold such events', async () => {
     const result = await runCli(['trigger', 'invoice.paid', '--undelivered'], { ...env, STRIPE_API_BASE: 'https://api.stripe.com' });
 
     expect(result.code).toBe(1);
-    expect(oneErrorLine(result)).toMatch(/--undelivered .* set STRIPE_API_BASE to its loopback URL .*, not api\.stripe\.com/);
+    expect(oneErrorLine(result)).toMatch(/--undelivered .* set STRIPE_API_BASE to the emulator's URL .*, not api\.stripe\.com/);
   });
 
   it('--poison sends a well-signed event the worker parks as permanent, which dead-letters can list and replay', async () => {

@@ -13,7 +13,7 @@ export function triggerCommand(io: CliIo): Command {
     .option('--livemode', 'mark the event as a live-mode event (default: test mode)')
     .option('--count <n>', 'send this many events, each with its own id', positiveInteger, 1)
     .option('--rate <per-second>', 'send at most this many events per second (default: as fast as the ingest answers)', rate)
-    .option('--undelivered', 'record the event in the local Stripe emulator (STRIPE_API_BASE) as not delivered instead of posting it, for `reconcile` to find')
+    .option('--undelivered', 'record the event in the local Stripe emulator (STRIPE_API_BASE, never Stripe\'s API) as not delivered instead of posting it, for `reconcile` to find')
     .option('--poison', 'with account.updated: an event whose object is another account than the event\'s, which the worker parks (to try the dead-letter commands)')
     .action(async (type: string, options: TriggerOptions) => {
       const { runTrigger } = await import('./run.ts');
