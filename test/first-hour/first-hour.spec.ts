@@ -64,9 +64,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // A failed step leaves the stack running: end its whole process group.
-  if (stack !== undefined && stack.exitCode === null && stack.pid !== undefined) process.kill(-stack.pid, 'SIGKILL');
-  await Promise.all([broker.cleanup(), db.drop()]);
-  rmSync(clone, { recursive: true, force: true });
+  try {
+    if (stack?.pid !== undefined && stack.exitCode === null && stack.signalCode === null) process.kill(-stack.pid, 'SIGKILL');
+  } finally {
+    await Promise.all([broker.cleanup(), db.drop()]);
+    rmSync(clone, { recursive: true, force: true });
+  }
 });
 
 describe('a new user\'s first hour, on a fresh clone', () => {
@@ -139,9 +142,11 @@ describe('a new user\'s first hour, on a fresh clone', () => {
 
   it('Ctrl-C stops the stack, and no process of it is left behind', async () => {
     const running = stack!;
-    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => { resolve(code); }));
+    const exited = new Promise<string>((resolve) => running.once('exit', (code, signal) => { resolve(signal ?? `code ${code}`); }));
     process.kill(-running.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
+    // npm re-raises the signal that ended its script, as a shell's job would show `^C`.
+    expect(['code 0', 'SIGINT']).toContain(await exited);
+    expect(stackOutput).not.toMatch(/exited unexpectedly|EADDRINUSE/);
     await waitFor(() => processesIn(clone).length === 0, { what: 'every process of the stack to exit', timeoutMs: 30_000 });
     expect(existsSync(clone)).toBe(true);
   });
