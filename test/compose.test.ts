@@ -73,7 +73,7 @@ const workspacesUnder = (dir: string): string[] =>
 
 describe('docker-compose.yml', () => {
   it('has the broker, database, migration, ingest, worker and emulator services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['ingest', 'migrate', 'postgres', 'rabbitmq', 'stripe-emulator', 'worker']);
+    expect(Object.keys(compose.services).sort()).toEqual(['cli', 'ingest', 'migrate', 'postgres', 'rabbitmq', 'stripe-emulator', 'worker']);
     expect(service('rabbitmq').image).toMatch(/^rabbitmq:4\.\d+\.\d+-management$/);
     expect(service('postgres').image).toMatch(/^postgres:17/);
   });
@@ -82,6 +82,46 @@ describe('docker-compose.yml', () => {
     expect(containerPorts('ingest')).toEqual(['3000']);
     expect(containerPorts('stripe-emulator')).toEqual(['12111']);
     expect(containerPorts('rabbitmq')).toContain('15672');
+  });
+
+  it('publishes AMQP and PostgreSQL on a host port the engine picks, never on a local broker\'s or database\'s 5672/5432 (issue 15)', () => {
+    for (const [name, port] of [['rabbitmq', '5672'], ['postgres', '5432']] as const) {
+      const mapping = (service(name).ports ?? []).find((entry) => entry.endsWith(`:${port}`));
+      expect(mapping, name).toBeDefined();
+      // `127.0.0.1::5672`: loopback only, host port left to the engine unless the variable sets one.
+      expect(interpolate(mapping ?? ''), name).toBe(`127.0.0.1::${port}`);
+      expect(mapping, name).toMatch(/\$\{(RABBITMQ|POSTGRES)_HOST_PORT:-\}/);
+    }
+  });
+
+  it('runs the CLI inside the stack with `run`, never with `up`, against the stack\'s own services (issue 15)', () => {
+    const cli = service('cli') as Service & { profiles?: string[]; entrypoint?: string[] };
+    expect(cli.profiles).toEqual(['cli']);
+    expect(cli.image).toBe('stripe-webhook-pipeline:local');
+    expect(cli.entrypoint).toEqual(['node', 'apps/cli/dist/main.js']);
+    expect(cli.ports).toBeUndefined();
+    const env = environmentOf('cli');
+    expect(env).toMatchObject({ INGEST_URL: 'http://ingest:3000', STRIPE_API_BASE: 'http://stripe-emulator:12111' });
+    expect(env.DATABASE_URL).toBe(environmentOf('worker').DATABASE_URL);
+    expect(env.RABBITMQ_URL).toBe(environmentOf('worker').RABBITMQ_URL);
+    expect(env.STRIPE_WEBHOOK_SECRET_PLATFORM).toBe(environmentOf('ingest').STRIPE_WEBHOOK_SECRET_PLATFORM);
+    expect(env.STRIPE_WEBHOOK_SECRET_CONNECT).toBe(environmentOf('ingest').STRIPE_WEBHOOK_SECRET_CONNECT);
+    expect(cli.depends_on).toEqual({ ingest: { condition: 'service_healthy' }, worker: { condition: 'service_healthy' } });
+  });
+
+  it('says `--build` in every documented compose command that starts or runs the app image (issue 15)', () => {
+    // A command wrapped after `up` or `run` continues on the next line.
+    const documents = ['docker-compose.yml', 'README.md', 'docs/operations.md'].map(
+      (file) => [file, readFileSync(join(repoRoot, file), 'utf8').replace(/docker compose (up|run)\n/g, 'docker compose $1 ')] as const,
+    );
+    for (const [file, text] of documents) {
+      const commands = [...text.matchAll(/docker compose (?:-f \S+ )*(?:--profile \S+ )*(up|run)\b[^\n`]*/g)].map((match) => match[0]);
+      for (const command of commands) {
+        // `up -d rabbitmq-1 ...` starts broker nodes only: no image of ours to build.
+        if (/\bup -d rabbitmq-\d/.test(command)) continue;
+        expect(command, `${file}: ${command}`).toMatch(/--build\b/);
+      }
+    }
   });
 
   it('gives every long-running service a healthcheck with a tool its image has', () => {

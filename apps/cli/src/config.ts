@@ -33,6 +33,9 @@ export const stripeApiSettings = {
   STRIPE_API_BASE: urlWithScheme('http', 'https').default('https://api.stripe.com'),
 };
 
+/** `trigger --undelivered`: the local emulator's URL, never defaulted to Stripe's. */
+export const stripeApiBaseSettings = { STRIPE_API_BASE: urlWithScheme('http', 'https').optional() };
+
 /**
  * Reads the variables of `settings` (one or more groups above spread together) and
  * throws a ConfigError naming each bad or missing one, never its value.

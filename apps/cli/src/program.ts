@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { demoCommand } from './commands/demo/command.ts';
 import { deadLettersListCommand } from './commands/dead-letters-list/command.ts';
 import { deadLettersPurgeCommand } from './commands/dead-letters-purge/command.ts';
 import { deadLettersReplayCommand } from './commands/dead-letters-replay/command.ts';
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo): Command {
   );
   program.addCommand(replayCommand(io));
   program.addCommand(reconcileCommand(io));
+  program.addCommand(demoCommand(io));
   oneLineErrors(program);
   return program;
 }

@@ -108,7 +108,8 @@ describe('trigger', () => {
   });
 
   it('names the missing secret variable and never prints a secret', async () => {
-    const result = await runCli(['trigger', 'payout.failed'], { INGEST_URL: env.INGEST_URL!, STRIPE_WEBHOOK_SECRET_PLATFORM: secrets.platform });
+    // A remote ingest: a local one would be signed with the local stack's example secret (local-stack.test.ts).
+    const result = await runCli(['trigger', 'payout.failed'], { INGEST_URL: 'https://ingest.example.com', STRIPE_WEBHOOK_SECRET_PLATFORM: secrets.platform });
 
     expect(result.code).not.toBe(0);
     expect(oneErrorLine(result)).toBe('error: invalid configuration: STRIPE_WEBHOOK_SECRET_CONNECT is required');

@@ -29,6 +29,16 @@ export interface BuildEventOptions {
   object?: StripeObject;
   /** For `*.updated` events: the changed fields' previous values. */
   previousAttributes?: StripeObject;
+  /** The customer a subscription or invoice belongs to; default a fresh `cus_` id. */
+  customer?: string | undefined;
+  /** The subscription an invoice bills, or the subscription's own id; default a fresh `sub_` id. */
+  subscription?: string | undefined;
+}
+
+/** The ids one event's objects share, so the invoice's subscription is the subscription and its customer the customer. */
+interface Refs {
+  readonly customer: string;
+  readonly subscription: string;
 }
 
 /** A copy of one of Stripe's sample objects. */
@@ -41,18 +51,18 @@ export function sampleObject(resource: Resource): StripeObject {
 const nowS = (): number => Math.floor(Date.now() / 1000);
 
 /** The sample object each event type carries, already given fresh ids and sensible states. */
-function objectFor(type: string, livemode: boolean): StripeObject {
+function objectFor(type: string, livemode: boolean, refs: Refs): StripeObject {
   const at = nowS();
   if (type.startsWith('customer.subscription.')) {
     const subscription = sampleObject('subscription');
-    const id = stripeId('sub');
+    const id = refs.subscription;
     const item = (subscription.items as { data: StripeObject[] }).data[0] ?? {};
     const price = { ...(item.price as StripeObject), id: stripeId('price'), lookup_key: 'hub_pro', product: stripeId('prod') };
     Object.assign(item, { id: stripeId('si'), subscription: id, price, current_period_start: at, current_period_end: at + 30 * 86_400 });
     return {
       ...subscription,
       id,
-      customer: stripeId('cus'),
+      customer: refs.customer,
       status: type.endsWith('.deleted') ? 'canceled' : 'active',
       livemode,
       created: at,
@@ -65,7 +75,12 @@ function objectFor(type: string, livemode: boolean): StripeObject {
     return {
       ...invoice,
       id: stripeId('in'),
-      customer: stripeId('cus'),
+      customer: refs.customer,
+      billing_reason: 'subscription_cycle',
+      // The sample is a revision of an invoice named by a placeholder; a cycle invoice revises none.
+      from_invoice: null,
+      // Since 2025-03-31.basil the billed subscription is named here (the sample names a quote, with placeholders).
+      parent: { type: 'subscription_details', quote_details: null, subscription_details: { metadata: null, subscription: refs.subscription } },
       currency: 'usd',
       amount_due: 10_000,
       amount_paid: paid ? 10_000 : 0,
@@ -116,6 +131,7 @@ function objectFor(type: string, livemode: boolean): StripeObject {
       failure_message: failed ? 'The bank account has been closed.' : null,
     };
   }
+  if (type.startsWith('customer.')) return { ...sampleObject('customer'), id: refs.customer, livemode, created: at };
   const resource = type.split('.')[0] ?? '';
   if (resource in objects() && resource !== 'event') return { ...sampleObject(resource), livemode };
   return { ...(sampleObject('event').data as { object: StripeObject }).object, livemode };
@@ -127,7 +143,8 @@ function objectFor(type: string, livemode: boolean): StripeObject {
  */
 export function buildEvent(options: BuildEventOptions): Stripe.Event {
   const livemode = options.livemode ?? false;
-  const base = objectFor(options.type, livemode);
+  const refs: Refs = { customer: options.customer ?? stripeId('cus'), subscription: options.subscription ?? stripeId('sub') };
+  const base = objectFor(options.type, livemode, refs);
   if (options.type.startsWith('account.') && !options.type.startsWith('account.application.') && !options.type.startsWith('account.external_account.') && options.account !== undefined) {
     base.id = options.account;
   }

@@ -1,4 +1,5 @@
 import { topologyNames } from '@pipeline/broker';
+import { databaseConfig, localExampleStripeKey, sharedConfig } from '@pipeline/core';
 import { exampleSecrets, type StackConfig } from './config.ts';
 import type { Services } from './ensure-services.ts';
 import { redactUrl } from './redact-url.ts';
@@ -46,17 +47,31 @@ export function formatBanner(config: StackConfig, services: Services, stack: Run
     );
   }
 
-  // The CLI reads the same variables as the ingest: give it whatever this shell does not have.
-  const cliEnv = (secret: keyof typeof exampleSecrets): string =>
+  const serviceUrls = (
     [
-      ...(config.exampleSecretsInUse.includes(secret) ? [`${secret}=${exampleSecrets[secret]}`] : []),
-      ...(ingest === defaultIngestUrl ? [] : [`INGEST_URL=${ingest}`]),
-      'npm run cli --',
-    ].join(' ');
+      ['RABBITMQ_URL', services.rabbitmqUrl, sharedConfig.RABBITMQ_URL.parse(undefined)],
+      ['DATABASE_URL', services.databaseUrl, databaseConfig.DATABASE_URL.parse(undefined)],
+    ] as const
+  ).flatMap(([name, url, cliDefault]) => (url === cliDefault ? [] : [[name, url] as const]));
+  // One line that points the CLI at this stack; a secret the user set is never printed, only the fake examples.
+  const cliExports = [
+    ...config.exampleSecretsInUse.map((name) => `${name}=${exampleSecrets[name]}`),
+    ...(config.STRIPE_SECRET_KEY === localExampleStripeKey ? [`STRIPE_SECRET_KEY=${localExampleStripeKey}`] : []),
+    `STRIPE_API_BASE=${stack.emulator.url}`,
+    ...(ingest === defaultIngestUrl ? [] : [`INGEST_URL=${ingest}`]),
+    ...(config.TOPOLOGY_PREFIX === '' ? [] : [`TOPOLOGY_PREFIX=${config.TOPOLOGY_PREFIX}`]),
+    ...serviceUrls.filter(([, url]) => redactUrl(url) === url).map(([name, url]) => `${name}=${url}`),
+  ];
+  // A URL with a password the CLI's default does not have is named, never printed.
+  const withPassword = serviceUrls.filter(([, url]) => redactUrl(url) !== url).map(([name]) => name);
   lines.push(
-    'Send an event:',
-    `  ${cliEnv('STRIPE_WEBHOOK_SECRET_PLATFORM')} trigger customer.subscription.created`,
-    `  ${cliEnv('STRIPE_WEBHOOK_SECRET_CONNECT')} trigger account.updated`,
+    'Point the CLI at this stack (trigger, reconcile, demo, events, dead-letters), in any shell:',
+    `  export ${cliExports.join(' ')}`,
+    ...(withPassword.length === 0 ? [] : [`  and your own ${withPassword.join(' and ')} (not shown: it holds a password)`]),
+    'Send an event, or watch the whole money story:',
+    '  npm run cli -- trigger customer.subscription.created',
+    '  npm run cli -- trigger account.updated',
+    '  npm run cli -- demo',
     '  or, with the real Stripe CLI (then restart with both STRIPE_WEBHOOK_SECRET_* set to the whsec_ secret it prints):',
     `  stripe listen --forward-to ${forwardBase}/webhooks/platform --forward-connect-to ${forwardBase}/webhooks/connect`,
     '',

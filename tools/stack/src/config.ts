@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import { databaseConfig, isLiveStripeKey, parseEnv, port, positiveInt, secretList, sharedConfig, type Env } from '@pipeline/core';
+import { databaseConfig, isLiveStripeKey, localExampleSecrets, localExampleStripeKey, parseEnv, port, positiveInt, secretList, sharedConfig, type Env } from '@pipeline/core';
 
-/** Obviously fake signing secrets, used when the variables are unset so `npm start` works on a fresh clone. */
-export const exampleSecrets = {
-  STRIPE_WEBHOOK_SECRET_PLATFORM: 'whsec_local_platform_example',
-  STRIPE_WEBHOOK_SECRET_CONNECT: 'whsec_local_connect_example',
-} as const;
+/** Obviously fake signing secrets, used when the variables are unset so `npm start` works on a fresh clone (the CLI knows them too). */
+export const exampleSecrets = localExampleSecrets;
 
 const schema = z
   .object({
@@ -23,7 +20,7 @@ const schema = z
       .refine((key) => !isLiveStripeKey(key), {
         message: 'must be a test-mode key: the local stack sends the workers to its Stripe emulator, never to Stripe with a live key',
       })
-      .default('sk_test_local_example'),
+      .default(localExampleStripeKey),
     /** 0 here and in the other ports: any free port, read back from the app's `listening` line. */
     INGEST_PORT: port.default(3000),
     /** The ingest's `/metrics` listener, on 127.0.0.1 (below the workers' 9464 and up). */

@@ -1,8 +1,10 @@
 import type { Endpoint } from '@pipeline/broker';
+import { isLoopbackUrl, localExampleSecrets, type Env } from '@pipeline/core';
 import { buildEvent, isConnectEventType, knownEventTypes, serializeEvent, signPayload, stripeId } from '@pipeline/stripe-events';
 import { CliError } from '../../cli-error.ts';
 import { forEachConcurrently } from '../../concurrently.ts';
-import { connectSecretSettings, ingestSettings, loadConfig, platformSecretSettings } from '../../config.ts';
+import { connectSecretSettings, ingestSettings, loadConfig, platformSecretSettings, stripeApiBaseSettings } from '../../config.ts';
+import { recordUndelivered } from '../../emulator-events.ts';
 import { countInto, formatCounts, plural } from '../../format.ts';
 import { interruptedExitCode, watchInterruption } from '../../interruption.ts';
 import type { CliIo } from '../../io.ts';
@@ -16,7 +18,14 @@ export interface TriggerOptions {
   readonly livemode?: boolean;
   readonly count: number;
   readonly rate?: number;
+  /** Record the events in the local emulator as undelivered instead of posting them. */
+  readonly undelivered?: boolean;
+  /** An `account.updated` whose object is another account than the event's: the worker parks it. */
+  readonly poison?: boolean;
 }
+
+/** The one type `--poison` builds. */
+const poisonType = 'account.updated';
 
 /** Requests in flight at once during a burst without `--rate`. */
 const burstConcurrency = 8;
@@ -26,13 +35,27 @@ function checkEventType(value: string): void {
   throw new CliError('UNKNOWN_EVENT_TYPE', `unknown event type ${JSON.stringify(value)}; known types: ${knownEventTypes.join(', ')}`);
 }
 
+/**
+ * The environment with the local stack's example secret for the endpoint filled in when
+ * its variable is unset and INGEST_URL is a loopback address (the default is). A remote
+ * ingest never gets a default secret: its variable stays required.
+ */
+function withLocalSecret(endpoint: Endpoint, io: CliIo): Env {
+  const name = endpoint === 'platform' ? 'STRIPE_WEBHOOK_SECRET_PLATFORM' : 'STRIPE_WEBHOOK_SECRET_CONNECT';
+  const ingestUrl = loadConfig(ingestSettings, io.env).INGEST_URL;
+  if (io.env[name] !== undefined || !isLoopbackUrl(ingestUrl)) return io.env;
+  io.stderr.write(`${name} is unset and INGEST_URL is local: signing with the local stack's example secret\n`);
+  return { ...io.env, [name]: localExampleSecrets[name] };
+}
+
 /** The signing secret Stripe would use for the endpoint: the first of the configured list. */
-function secretFor(endpoint: Endpoint, io: CliIo): { ingestUrl: string; secret: string } {
+export function secretFor(endpoint: Endpoint, io: CliIo): { ingestUrl: string; secret: string } {
+  const env = withLocalSecret(endpoint, io);
   if (endpoint === 'platform') {
-    const config = loadConfig({ ...ingestSettings, ...platformSecretSettings }, io.env);
+    const config = loadConfig({ ...ingestSettings, ...platformSecretSettings }, env);
     return { ingestUrl: config.INGEST_URL, secret: config.STRIPE_WEBHOOK_SECRET_PLATFORM[0] ?? '' };
   }
-  const config = loadConfig({ ...ingestSettings, ...connectSecretSettings }, io.env);
+  const config = loadConfig({ ...ingestSettings, ...connectSecretSettings }, env);
   return { ingestUrl: config.INGEST_URL, secret: config.STRIPE_WEBHOOK_SECRET_CONNECT[0] ?? '' };
 }
 
@@ -100,15 +123,34 @@ async function sendBurst(io: CliIo, send: Send, description: string, count: numb
  */
 export async function runTrigger(io: CliIo, type: string, options: TriggerOptions): Promise<void> {
   checkEventType(type);
+  if (options.poison === true && type !== poisonType) {
+    throw new CliError('POISON_TYPE', `--poison builds a ${poisonType} event whose object is another account than the event's, which the worker parks: run trigger ${poisonType} --poison`);
+  }
   const endpoint: Endpoint = options.endpoint ?? (isConnectEventType(type) ? 'connect' : 'platform');
   if (endpoint === 'platform' && options.account !== undefined) {
     throw new CliError('ACCOUNT_ON_PLATFORM', '--account is for --endpoint connect: platform events carry no account');
   }
-  const { ingestUrl, secret } = secretFor(endpoint, io);
   const account = endpoint === 'connect' ? (options.account ?? stripeId('acct', 16)) : undefined;
+  const build = () =>
+    buildEvent({
+      type,
+      account,
+      livemode: options.livemode === true,
+      // Well signed and well formed, but about another account: a permanent failure, parked at once.
+      ...(options.poison === true ? { object: { id: stripeId('acct', 16) } } : {}),
+    });
+  if (options.undelivered === true) {
+    if (options.rate !== undefined) throw new CliError('UNDELIVERED_RATE', '--rate paces posts to the ingest; --undelivered posts nothing');
+    const events = Array.from({ length: options.count }, build);
+    await recordUndelivered(loadConfig(stripeApiBaseSettings, io.env).STRIPE_API_BASE, events);
+    for (const event of events) io.print(`recorded ${event.id} (${type}${account === undefined ? '' : `, account ${account}`}) as undelivered in the Stripe emulator`);
+    io.print('not posted to the ingest: `reconcile --since 1h` finds and publishes it');
+    return;
+  }
+  const { ingestUrl, secret } = secretFor(endpoint, io);
   const url = new URL(`/webhooks/${endpoint}`, ingestUrl).toString();
   const send: Send = async () => {
-    const event = buildEvent({ type, account, livemode: options.livemode === true });
+    const event = build();
     const payload = serializeEvent(event);
     return { id: event.id, answer: await postEvent(url, payload, signPayload(payload, secret)) };
   };
