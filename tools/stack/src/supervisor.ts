@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { styleText } from 'node:util';
 import { serviceEnvironment, serviceNodeFlags } from '@pipeline/core';
 
@@ -41,6 +42,9 @@ interface Running {
   readonly exited: Promise<number | string>;
   stopRequested: boolean;
 }
+
+/** Preloaded into every child: it stops when the stack is gone. */
+const exitWithParent = fileURLToPath(new URL('exit-with-parent.ts', import.meta.url));
 
 const colors = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red'] as const;
 /** Wide enough for `stripe-emulator`, so the JSON lines start in one column. */
@@ -93,7 +97,8 @@ export function createSupervisor(options: SupervisorOptions) {
     start(spec: ChildSpec): Promise<StartedChild> {
       if (stopping) return Promise.reject(new Error(`not starting ${spec.name}: the stack is stopping`));
       // The production memory settings, so the local stack behaves like a deployment.
-      const child = spawn(process.execPath, [...serviceNodeFlags, '--conditions=source', spec.entry], {
+      // exit-with-parent.ts: the child stops itself should the stack die without stopping it.
+      const child = spawn(process.execPath, [...serviceNodeFlags, '--conditions=source', '--import', exitWithParent, spec.entry], {
         cwd: options.cwd,
         env: { ...serviceEnvironment, ...spec.env },
         stdio: ['ignore', 'pipe', 'pipe'],
