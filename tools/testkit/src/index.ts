@@ -6,5 +6,6 @@ export * from './database.ts';
 export * from './broker.ts';
 export * from './wait.ts';
 export * from './process.ts';
+export * from './app-entries.ts';
 export * from './tcp-proxy.ts';
 export * from './stripe-emulator.ts';
