@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { styleText } from 'node:util';
 import { serviceEnvironment, serviceNodeFlags } from '@pipeline/core';
+import { launchProcess, type LaunchedProcess } from '@pipeline/testkit';
 
 /** One app to run as a child process. */
 export interface ChildSpec {
@@ -38,8 +38,7 @@ export interface SupervisorOptions {
 }
 
 interface Running {
-  readonly process: ChildProcess;
-  readonly exited: Promise<number | string>;
+  readonly launched: LaunchedProcess;
   stopRequested: boolean;
 }
 
@@ -98,18 +97,15 @@ export function createSupervisor(options: SupervisorOptions) {
       if (stopping) return Promise.reject(new Error(`not starting ${spec.name}: the stack is stopping`));
       // The production memory settings, so the local stack behaves like a deployment.
       // exit-with-parent.ts: the child stops itself should the stack die without stopping it.
-      const child = spawn(process.execPath, [...serviceNodeFlags, '--conditions=source', '--import', exitWithParent, spec.entry], {
-        cwd: options.cwd,
+      const launched = launchProcess({
+        script: spec.entry,
+        nodeArgs: [...serviceNodeFlags, '--conditions=source', '--import', exitWithParent],
         env: { ...serviceEnvironment, ...spec.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: options.cwd,
         detached: true,
       });
-      const exited = new Promise<number | string>((resolve) => {
-        child.on('close', (code, signal) => {
-          resolve(code ?? signal ?? -1);
-        });
-      });
-      const running: Running = { process: child, exited, stopRequested: false };
+      const { child, exited } = launched;
+      const running: Running = { launched, stopRequested: false };
       children.set(spec.name, running);
       const color = colors[(children.size - 1) % colors.length] ?? 'cyan';
       const prefix = styleText(color, `${spec.name.padEnd(prefixWidth)} | `, { stream: options.stdout });
@@ -149,12 +145,8 @@ export function createSupervisor(options: SupervisorOptions) {
         names.map(async (name) => {
           const running = children.get(name);
           if (running === undefined) return;
-          const { process: child } = running;
           running.stopRequested = true;
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), options.stopTimeoutMs ?? 20_000);
-          await running.exited;
-          clearTimeout(timer);
+          await running.launched.stop('SIGTERM', options.stopTimeoutMs ?? 20_000);
         }),
       );
     },
@@ -167,7 +159,7 @@ export function createSupervisor(options: SupervisorOptions) {
 
     /** Kills every child still alive, synchronously: the last resort when the stack itself exits. */
     killAll(): void {
-      for (const { process: child } of children.values()) {
+      for (const { launched: { child } } of children.values()) {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
     },
