@@ -50,4 +50,10 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // The CLI's bin is plain JavaScript (it must run before anything is compiled).
+  {
+    files: ['apps/cli/bin/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { URL: 'readonly' } },
+  },
 );

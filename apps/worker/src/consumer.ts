@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { connectBroker, createReturnTracker, declareTopology, publishAndConfirm, restartOnChannelLoss, type BrokerClientOptions, type ReturnTracker } from '@pipeline/broker';
+import { connectClient, createReturnTracker, declareTopology, publishAndConfirm, restartOnChannelLoss, type BrokerClientOptions, type ReturnTracker } from '@pipeline/broker';
 
 /** One message in a worker's hands, settled exactly one way. */
 export interface Delivery {
@@ -139,15 +139,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     logger.info({ queue: names.workQueue, prefetch: options.prefetch }, 'consuming');
   }
 
-  const connection = await connectBroker({
-    url: options.url,
-    logger,
-    connectionName: 'worker',
-    onConnect: setup,
-    onDisconnect: () => {
-      session = undefined;
-    },
-  });
+  const connection = await connectClient(options, { connectionName: 'worker' }, { onConnect: setup, onDisconnect: () => (session = undefined) });
 
   return {
     get ready() {

@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { connectBroker, declareTopology, restartOnChannelLoss, type BrokerClientOptions } from '@pipeline/broker';
+import { connectClient, declareTopology, restartOnChannelLoss, type BrokerClientOptions } from '@pipeline/broker';
 import type { ParkedEventInput } from '@pipeline/db';
 import { parkedEventOf } from './parked-event.ts';
 
@@ -93,15 +93,7 @@ export async function startDeadQueueDrainer(options: DeadQueueDrainerOptions): P
     logger.info({ queue: names.deadQueue }, 'draining the dead queue');
   }
 
-  const connection = await connectBroker({
-    url: options.url,
-    logger,
-    connectionName: 'worker-dead-queue-drainer',
-    onConnect: setup,
-    onDisconnect: () => {
-      channel = undefined;
-    },
-  });
+  const connection = await connectClient(options, { connectionName: 'worker-dead-queue-drainer' }, { onConnect: setup, onDisconnect: () => (channel = undefined) });
 
   return {
     get ready() {

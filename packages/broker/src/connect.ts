@@ -20,12 +20,13 @@ export interface BrokerClientOptions {
   /** The exchange and queues it declares on every (re)connect and then uses. */
   readonly names: TopologyNames;
   readonly logger: Logger;
+  /** Shown in the broker's management UI; each client has its own default (`publisher`, `worker`, …). */
+  readonly connectionName?: string;
+  /** Longest pause between reconnect attempts in ms; each client has its own default. */
+  readonly maxReconnectDelayMs?: number;
 }
 
-export interface ConnectBrokerOptions {
-  /** RABBITMQ_URL: one amqp(s) URL or a comma-separated list of a cluster's nodes. */
-  readonly url: string;
-  readonly logger: Logger;
+export interface ConnectBrokerOptions extends Pick<BrokerClientOptions, 'url' | 'logger' | 'maxReconnectDelayMs'> {
   /** Shown in the broker's management UI, e.g. `ingest` or `worker`. */
   readonly connectionName: string;
   /**
@@ -38,8 +39,6 @@ export interface ConnectBrokerOptions {
   readonly onDisconnect?: () => void;
   /** Heartbeat in seconds; default 10, so a dead peer is noticed in about 20 s. */
   readonly heartbeatS?: number;
-  /** Longest pause between reconnect attempts in ms; default 5000. */
-  readonly maxReconnectDelayMs?: number;
 }
 
 /**
@@ -63,6 +62,7 @@ export async function connectBroker(options: ConnectBrokerOptions): Promise<Brok
     recovery: {
       waitForConnect: false,
       initialDelay: 100,
+      // Default 5000 ms.
       maxDelay: options.maxReconnectDelayMs ?? 5_000,
       maxRetries: Infinity,
       setup: async (model: ChannelModel) => {
@@ -151,4 +151,24 @@ export function dropConnection(model: ChannelModel, reason: string): void {
     return;
   }
   socket.destroy(new Error(reason));
+}
+
+/**
+ * Connects one long-lived client (publisher, consumer, dead-queue drainer): its own
+ * options, with the client's default name and reconnect pause where the caller set none,
+ * and the client's hooks for each (re)connect and each loss.
+ */
+export function connectClient(
+  options: BrokerClientOptions,
+  defaults: { readonly connectionName: string; readonly maxReconnectDelayMs?: number },
+  hooks: Pick<ConnectBrokerOptions, 'onConnect' | 'onDisconnect'>,
+): Promise<BrokerConnection> {
+  const maxReconnectDelayMs = options.maxReconnectDelayMs ?? defaults.maxReconnectDelayMs;
+  return connectBroker({
+    url: options.url,
+    logger: options.logger,
+    connectionName: options.connectionName ?? defaults.connectionName,
+    ...(maxReconnectDelayMs === undefined ? {} : { maxReconnectDelayMs }),
+    ...hooks,
+  });
 }

@@ -1,6 +1,6 @@
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { PublishError } from '@pipeline/core';
-import { connectBroker, dropConnection, restartOnChannelLoss, type BrokerClientOptions, type BrokerConnection } from './connect.ts';
+import { connectClient, dropConnection, restartOnChannelLoss, type BrokerClientOptions, type BrokerConnection } from './connect.ts';
 import { publishAndConfirm } from './confirm-forward.ts';
 import { createReturnTracker, type ReturnTracker } from './return-tracker.ts';
 import { declareTopology } from './topology.ts';
@@ -23,12 +23,6 @@ export interface Publisher {
 export interface PublisherOptions extends BrokerClientOptions {
   /** How long a publish waits for the broker's confirm; default 5000 ms. */
   readonly confirmTimeoutMs?: number;
-  readonly connectionName?: string;
-  /**
-   * Longest pause between reconnect attempts; default 1000 ms. Short, because every second
-   * without a connection is a second of 503s for Stripe.
-   */
-  readonly maxReconnectDelayMs?: number;
 }
 
 /** One long-lived confirm channel per process, reopened (with topology) on every reconnect. */
@@ -77,16 +71,17 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     if (model !== undefined) dropConnection(model, `no confirm within ${confirmTimeoutMs} ms`);
   }
 
-  const connection: BrokerConnection = await connectBroker({
-    url: options.url,
-    logger,
-    connectionName: options.connectionName ?? 'publisher',
-    maxReconnectDelayMs: options.maxReconnectDelayMs ?? 1_000,
-    onConnect: openChannel,
-    onDisconnect: () => {
-      channel = undefined;
+  const connection: BrokerConnection = await connectClient(
+    options,
+    // A short reconnect pause, because every second without a connection is a second of 503s for Stripe.
+    { connectionName: 'publisher', maxReconnectDelayMs: 1_000 },
+    {
+      onConnect: openChannel,
+      onDisconnect: () => {
+        channel = undefined;
+      },
     },
-  });
+  );
 
   function settle(): void {
     inFlight -= 1;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { durationList, parseDuration, parseEnv, port, secretList } from './config.ts';
+import { durationList, parseDuration, parseEnv, port, secretList, urlWithScheme } from './config.ts';
 
 const schema = z.object({ PORT: port.default(3000), SECRETS: secretList, DELAYS: durationList.default([1000]) });
 
@@ -32,6 +32,13 @@ describe('parseEnv', () => {
 
   it('rejects a secret list holding something that is not a signing secret', () => {
     expect(() => parseEnv(schema, { SECRETS: 'sk_test_123' })).toThrow(/SECRETS must hold secrets that start with whsec_/);
+  });
+
+  it('puts the right article before a URL scheme: an amqp, an http, a postgres (issue 15)', () => {
+    const bad = (scheme: z.ZodType) => () => parseEnv(z.object({ URL: scheme }), { URL: 'ftp://example.invalid' });
+    expect(bad(urlWithScheme('amqp', 'amqps'))).toThrow(/URL must be an amqp or amqps URL/);
+    expect(bad(urlWithScheme('http', 'https'))).toThrow(/URL must be an http or https URL/);
+    expect(bad(urlWithScheme('postgres', 'postgresql'))).toThrow(/URL must be a postgres or postgresql URL/);
   });
 
   it('treats an empty variable as unset', () => {

@@ -35,6 +35,14 @@ export const positiveInt = z.coerce
   .int('must be a whole number')
   .positive('must be positive');
 
+/**
+ * "a" or "an" before a scheme name read aloud letter by letter or as a word: "an amqp",
+ * "an http" (aitch), "a postgres".
+ */
+function articleFor(word: string): 'a' | 'an' {
+  return /^[aeioh]/i.test(word) ? 'an' : 'a';
+}
+
 /** A URL with one of the given schemes. */
 export function urlWithScheme(...schemes: string[]) {
   return z.string().refine(
@@ -45,7 +53,7 @@ export function urlWithScheme(...schemes: string[]) {
         return false;
       }
     },
-    { message: `must be a ${schemes.join(' or ')} URL` },
+    { message: `must be ${articleFor(schemes[0] ?? '')} ${schemes.join(' or ')} URL` },
   );
 }
 

@@ -1,5 +1,5 @@
 import { PipelineError, type Logger } from '@pipeline/core';
-import { probeBroker, probeDatabase } from '@pipeline/testkit';
+import { probeBroker, probeDatabase, type ProbeResult } from '@pipeline/testkit';
 import { redactUrl } from './redact-url.ts';
 import { containerRuntimeAvailable, startPostgresContainer, startRabbitMqContainer } from '@pipeline/testkit';
 
@@ -21,10 +21,24 @@ export interface EnsureServicesOptions {
   readonly logger: Logger;
 }
 
+/** The same commands as the README's "Services not running?". */
 const howToStart = {
   RabbitMQ: 'start it with `rabbitmq-server -detached` (or `sudo systemctl start rabbitmq-server`), or set RABBITMQ_URL',
-  PostgreSQL: 'start it with `pg_ctlcluster <version> main start` (or `sudo systemctl start postgresql`), or set DATABASE_URL',
+  PostgreSQL: 'start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` (Debian), or set DATABASE_URL',
 } as const;
+
+const urlVariable = { RabbitMQ: 'RABBITMQ_URL', PostgreSQL: 'DATABASE_URL' } as const;
+
+/**
+ * The one line for a service that did not answer. A refused user or password is said as
+ * such: starting the service, or another one in a container, would not fix the URL.
+ */
+function problemLine(service: 'RabbitMQ' | 'PostgreSQL', url: string, problem: NonNullable<ProbeResult>, containerFailure: string): string {
+  if (problem.refusedCredentials) {
+    return `${service} at ${redactUrl(url)} refused the user name or password (authentication failed: ${problem.reason}): correct them in ${urlVariable[service]}`;
+  }
+  return `${service} is unreachable at ${redactUrl(url)} (${problem.reason}), and ${containerFailure}: ${howToStart[service]}`;
+}
 
 /**
  * Checks that the broker and the database answer. When one does not, starts it in a
@@ -43,14 +57,13 @@ export async function ensureServices(options: EnsureServicesOptions): Promise<Se
   }
 
   let containerFailure = 'STACK_CONTAINERS=never forbids starting a container';
-  if (options.startContainers) {
+  const refused = unreachable.some(({ reason }) => reason.refusedCredentials);
+  if (options.startContainers && !refused) {
     if (await containerRuntimeAvailable()) return startMissing(options, brokerProblem === undefined, databaseProblem === undefined);
     containerFailure = 'no container runtime was found to start it';
   }
 
-  const lines = unreachable.map(
-    ({ service, url, reason }) => `${service} is unreachable at ${redactUrl(url)} (${reason}), and ${containerFailure}: ${howToStart[service]}`,
-  );
+  const lines = unreachable.map(({ service, url, reason }) => problemLine(service, url, reason, containerFailure));
   throw new PipelineError('SERVICE_UNREACHABLE', lines.join('\n'));
 }
 

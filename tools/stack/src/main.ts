@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { ConfigError, createLogger, describeError, onShutdown, PipelineError } from '@pipeline/core';
+import { ConfigError, createLogger, describeError, PipelineError } from '@pipeline/core';
+import { busyPortLines } from './busy-ports.ts';
 import { formatBanner } from './banner.ts';
 import { loadConfig, type StackConfig } from './config.ts';
 import { lineFormatFor, stackLogDestination } from './log-format.ts';
@@ -7,6 +8,7 @@ import { ensureServices, type Services } from './ensure-services.ts';
 import { prepareServices } from './prepare-services.ts';
 import { startStack, stopStack } from './stack.ts';
 import { createSupervisor } from './supervisor.ts';
+import { onStopRequest } from './stop-request.ts';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -55,7 +57,34 @@ async function fail(message: string): Promise<void> {
   process.exit(1);
 }
 
-onShutdown(logger, shutdown, 90_000);
+onStopRequest({
+  logger,
+  stop: async () => {
+    await shutdown();
+    logger.info('stopped');
+  },
+  forceAfterMs: 90_000,
+});
+
+// A port someone already listens on: one line naming it and its holder, before anything starts.
+const busy = await busyPortLines(
+  {
+    INGEST_PORT: config.INGEST_PORT,
+    INGEST_METRICS_PORT: config.INGEST_METRICS_PORT,
+    EMULATOR_PORT: config.EMULATOR_PORT,
+    ...Object.fromEntries(
+      Array.from({ length: config.WORKER_METRICS_PORT === 0 ? 0 : config.WORKERS }, (_unused, i) => [
+        i === 0 ? 'WORKER_METRICS_PORT' : `WORKER_METRICS_PORT (+${i}, worker-${i + 1})`,
+        config.WORKER_METRICS_PORT + i,
+      ]),
+    ),
+  },
+  '127.0.0.1',
+);
+if (busy.length > 0) {
+  process.stderr.write(`${busy.join('\n')}\n`);
+  process.exit(1);
+}
 
 try {
   services = await ensureServices({

@@ -1,14 +1,9 @@
+import { appEntries } from '@pipeline/testkit';
 import type { StackConfig } from './config.ts';
 import type { Services } from './ensure-services.ts';
 import type { StartedChild, Supervisor } from './supervisor.ts';
 import { waitReady } from './wait-ready.ts';
 
-/** Each app's TypeScript entry point, relative to the repository root. */
-export const appEntries = {
-  ingest: 'apps/ingest/src/main.ts',
-  worker: 'apps/worker/src/main.ts',
-  emulator: 'tools/stripe-emulator/src/main.ts',
-} as const;
 
 /** Where each running app listens. */
 export interface RunningStack {
@@ -55,15 +50,15 @@ export async function startStack(deps: {
   });
 
   async function startEmulatorThenWorkers(): Promise<[StartedChild, StartedChild[]]> {
-    const emulator = await supervisor.start({ name: 'stripe-emulator', entry: appEntries.emulator, env: emulatorEnv });
+    const emulator = await supervisor.start({ name: 'stripe-emulator', entry: appEntries['stripe-emulator'].source, env: emulatorEnv });
     const workers = await Promise.all(
-      workerNames(config.WORKERS).map((name, index) => supervisor.start({ name, entry: appEntries.worker, env: workerEnv(index, emulator.url) })),
+      workerNames(config.WORKERS).map((name, index) => supervisor.start({ name, entry: appEntries.worker.source, env: workerEnv(index, emulator.url) })),
     );
     return [emulator, workers];
   }
 
   const [ingest, [emulator, workers]] = await Promise.all([
-    supervisor.start({ name: 'ingest', entry: appEntries.ingest, env: ingestEnv }),
+    supervisor.start({ name: 'ingest', entry: appEntries.ingest.source, env: ingestEnv }),
     startEmulatorThenWorkers(),
   ]);
   await Promise.all([ingest, ...workers].map((child) => waitReady(new URL('/readyz', child.url).toString())));

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { styleText } from 'node:util';
 import { serviceEnvironment, serviceNodeFlags } from '@pipeline/core';
+import { launchProcess, type LaunchedProcess } from '@pipeline/testkit';
 
 /** One app to run as a child process. */
 export interface ChildSpec {
@@ -39,10 +40,12 @@ export interface SupervisorOptions {
 }
 
 interface Running {
-  readonly process: ChildProcess;
-  readonly exited: Promise<number | string>;
+  readonly launched: LaunchedProcess;
   stopRequested: boolean;
 }
+
+/** Preloaded into every child: it stops when the stack is gone. */
+const exitWithParent = fileURLToPath(new URL('exit-with-parent.ts', import.meta.url));
 
 const colors = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red'] as const;
 /** Wide enough for `stripe-emulator`, so the JSON lines start in one column. */
@@ -98,18 +101,16 @@ export function createSupervisor(options: SupervisorOptions) {
     start(spec: ChildSpec): Promise<StartedChild> {
       if (stopping) return Promise.reject(new Error(`not starting ${spec.name}: the stack is stopping`));
       // The production memory settings, so the local stack behaves like a deployment.
-      const child = spawn(process.execPath, [...serviceNodeFlags, '--conditions=source', spec.entry], {
-        cwd: options.cwd,
+      // exit-with-parent.ts: the child stops itself should the stack die without stopping it.
+      const launched = launchProcess({
+        script: spec.entry,
+        nodeArgs: [...serviceNodeFlags, '--conditions=source', '--import', exitWithParent],
         env: { ...serviceEnvironment, ...spec.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: options.cwd,
         detached: true,
       });
-      const exited = new Promise<number | string>((resolve) => {
-        child.on('close', (code, signal) => {
-          resolve(code ?? signal ?? -1);
-        });
-      });
-      const running: Running = { process: child, exited, stopRequested: false };
+      const { child, exited } = launched;
+      const running: Running = { launched, stopRequested: false };
       children.set(spec.name, running);
       const color = colors[(children.size - 1) % colors.length] ?? 'cyan';
       const prefix = styleText(color, `${spec.name.padEnd(prefixWidth)} | `, { stream: options.stdout });
@@ -149,12 +150,8 @@ export function createSupervisor(options: SupervisorOptions) {
         names.map(async (name) => {
           const running = children.get(name);
           if (running === undefined) return;
-          const { process: child } = running;
           running.stopRequested = true;
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), options.stopTimeoutMs ?? 20_000);
-          await running.exited;
-          clearTimeout(timer);
+          await running.launched.stop('SIGTERM', options.stopTimeoutMs ?? 20_000);
         }),
       );
     },
@@ -167,7 +164,7 @@ export function createSupervisor(options: SupervisorOptions) {
 
     /** Kills every child still alive, synchronously: the last resort when the stack itself exits. */
     killAll(): void {
-      for (const { process: child } of children.values()) {
+      for (const { launched: { child } } of children.values()) {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
     },

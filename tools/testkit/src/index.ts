@@ -6,5 +6,7 @@ export * from './database.ts';
 export * from './broker.ts';
 export * from './wait.ts';
 export * from './process.ts';
+export * from './app-entries.ts';
+export * from './launch-process.ts';
 export * from './tcp-proxy.ts';
 export * from './stripe-emulator.ts';

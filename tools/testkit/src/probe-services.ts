@@ -1,8 +1,13 @@
 import { connectFirstReachable } from '@pipeline/broker';
 import { createPool } from '@pipeline/db';
 
-/** Why a service did not answer, or undefined when it did. Used by `npm start` and the test harness. */
-export type ProbeResult = string | undefined;
+/**
+ * Why a service did not answer, or undefined when it did. Used by `npm start` and the test
+ * harness. `refusedCredentials` is true when the service answered but refused the user or
+ * password (RabbitMQ's ACCESS_REFUSED, PostgreSQL's SQLSTATE class 28): starting it would
+ * not help, fixing the URL would.
+ */
+export type ProbeResult = { readonly reason: string; readonly refusedCredentials: boolean } | undefined;
 
 /** Longest a probe waits before it calls the service unreachable. */
 const probeTimeoutMs = 3_000;
@@ -26,6 +31,17 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   });
 }
 
+/** RabbitMQ refuses a login with connection.close 403 ACCESS_REFUSED, which amqplib puts in the message. */
+function brokerRefusedCredentials(err: unknown): boolean {
+  return err instanceof Error && /ACCESS.REFUSED/.test(err.message);
+}
+
+/** PostgreSQL's class 28, invalid authorization: 28P01 a wrong password, 28000 e.g. no such role. */
+function databaseRefusedCredentials(err: unknown): boolean {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('28');
+}
+
 /** Opens and closes one AMQP connection (to the first address of a list that answers), so bad credentials count as unreachable too. */
 export async function probeBroker(url: string): Promise<ProbeResult> {
   try {
@@ -33,7 +49,7 @@ export async function probeBroker(url: string): Promise<ProbeResult> {
     await connection.close();
     return undefined;
   } catch (err: unknown) {
-    return reasonOf(err);
+    return { reason: reasonOf(err), refusedCredentials: brokerRefusedCredentials(err) };
   }
 }
 
@@ -44,7 +60,7 @@ export async function probeDatabase(url: string): Promise<ProbeResult> {
     await withTimeout(pool.query('SELECT 1'), 'the database');
     return undefined;
   } catch (err: unknown) {
-    return reasonOf(err);
+    return { reason: reasonOf(err), refusedCredentials: databaseRefusedCredentials(err) };
   } finally {
     await pool.end().catch(() => undefined);
   }

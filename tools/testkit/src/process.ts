@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { launchProcess } from './launch-process.ts';
 import { waitFor } from './wait.ts';
 
 /** The repository root, for spawning apps from source. */
@@ -24,11 +25,8 @@ export interface RunningProcess {
  * entry (e.g. the production memory flags, for a test that measures memory).
  */
 export function startApp(entry: string, env: Record<string, string>, args: string[] = [], nodeArgs: readonly string[] = []): RunningProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', entry, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const launched = launchProcess({ script: entry, nodeArgs: [...nodeArgs, '--conditions=source'], args, env: { ...process.env, ...env }, cwd: repoRoot });
+  const { child, exited } = launched;
   const logs: Array<Record<string, unknown>> = [];
   let raw = '';
   let pending = '';
@@ -48,11 +46,6 @@ export function startApp(entry: string, env: Record<string, string>, args: strin
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     raw += chunk;
   });
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => {
-      resolve(code ?? signal ?? -1);
-    });
-  });
   return {
     child,
     logs,
@@ -61,12 +54,6 @@ export function startApp(entry: string, env: Record<string, string>, args: strin
     waitForLog(match, timeoutMs = 15_000) {
       return waitFor(() => logs.find(match), { timeoutMs, what: `a log line from ${entry}; output so far:\n${raw.slice(-2000)}` });
     },
-    async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
+    stop: (signal = 'SIGTERM', timeoutMs = 15_000) => launched.stop(signal, timeoutMs),
   };
 }

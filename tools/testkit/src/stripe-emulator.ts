@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { EmulatorCall, FaultSpec, InvoiceSeed } from '@pipeline/emulator-protocol';
+import { appEntries } from './app-entries.ts';
 import { repoRoot, startApp, type RunningProcess } from './process.ts';
 
 export type { EmulatorCall, FaultSpec, InvoiceSeed };
@@ -38,7 +39,7 @@ export interface StripeEmulator {
 }
 
 /** Where the emulator's entry point is, for spawning it. */
-export const stripeEmulatorEntry = join(repoRoot, 'tools/stripe-emulator/src/main.ts');
+export const stripeEmulatorEntry = join(repoRoot, appEntries['stripe-emulator'].source);
 
 async function control(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${url}/_emulator${path}`, {

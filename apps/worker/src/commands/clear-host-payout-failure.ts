@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { clearPayoutFailure } from '@pipeline/db';
-import type { Command } from './command.ts';
-import { connectedAccountOf, eventCreatedAt, readObject } from './event-payload.ts';
+import { hostPayoutFailureCommand } from './host-payout-failure-command.ts';
 
 /** A bank account or a card; cards have no `status`. */
 const externalAccountSchema = z.object({ id: z.string().min(1), status: z.string().nullish() });
@@ -17,16 +16,12 @@ const externalAccountSchema = z.object({ id: z.string().min(1), status: z.string
  *   since wrongly asking a host to check its bank details costs less than missing a
  *   failed payout.
  */
-export const clearHostPayoutFailure: Command = {
+export const clearHostPayoutFailure = hostPayoutFailureCommand({
   name: 'ClearHostPayoutFailure',
-  endpoint: 'connect',
-  async run(event, { db }) {
-    const hostAccountId = connectedAccountOf(event);
-    const externalAccount = readObject(event, externalAccountSchema);
-    if (externalAccount.status === 'errored') {
-      return { outcome: 'processed', effects: { hostAccountId, externalAccountId: externalAccount.id, cleared: false, reason: 'external account errored' } };
-    }
-    if (!(await clearPayoutFailure(db, hostAccountId, eventCreatedAt(event)))) return { outcome: 'stale', effects: { hostAccountId, externalAccountId: externalAccount.id } };
-    return { outcome: 'processed', effects: { hostAccountId, externalAccountId: externalAccount.id, cleared: true } };
+  object: externalAccountSchema,
+  step: (externalAccount, hostAccountId) => {
+    const ids = { externalAccountId: externalAccount.id };
+    if (externalAccount.status === 'errored') return { ids, skipped: { cleared: false, reason: 'external account errored' } };
+    return { ids, write: (db, eventCreated) => clearPayoutFailure(db, hostAccountId, eventCreated), applied: { cleared: true } };
   },
-};
+});

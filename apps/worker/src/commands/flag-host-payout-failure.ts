@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { flagPayoutFailure } from '@pipeline/db';
-import type { Command } from './command.ts';
-import { connectedAccountOf, eventCreatedAt, readObject } from './event-payload.ts';
+import { hostPayoutFailureCommand } from './host-payout-failure-command.ts';
 
 const payoutSchema = z.object({ id: z.string().min(1), failure_code: z.string().nullish() });
 
@@ -12,15 +11,15 @@ const payoutSchema = z.object({ id: z.string().min(1), failure_code: z.string().
  * ClearHostPayoutFailure: an event of the same second applies (the later failure wins),
  * an older one changes nothing.
  */
-export const flagHostPayoutFailure: Command = {
+export const flagHostPayoutFailure = hostPayoutFailureCommand({
   name: 'FlagHostPayoutFailure',
-  endpoint: 'connect',
-  async run(event, { db }) {
-    const hostAccountId = connectedAccountOf(event);
-    const payout = readObject(event, payoutSchema);
-    const failedAt = eventCreatedAt(event);
-    const applied = await flagPayoutFailure(db, { accountId: hostAccountId, failureCode: payout.failure_code ?? null, payoutId: payout.id, failedAt });
-    if (!applied) return { outcome: 'stale', effects: { hostAccountId, payoutId: payout.id } };
-    return { outcome: 'processed', effects: { hostAccountId, payoutId: payout.id, failureCode: payout.failure_code ?? null } };
+  object: payoutSchema,
+  step: (payout, hostAccountId) => {
+    const failureCode = payout.failure_code ?? null;
+    return {
+      ids: { payoutId: payout.id },
+      write: (db, failedAt) => flagPayoutFailure(db, { accountId: hostAccountId, failureCode, payoutId: payout.id, failedAt }),
+      applied: { failureCode },
+    };
   },
-};
+});

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { stripTypeScriptTypes } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot } from '@pipeline/testkit';
+import { appEntries, repoRoot, type AppName } from '@pipeline/testkit';
 
 /** How an app is started: its compiled JavaScript (as `npm run start:<app>` does) or its TypeScript source. */
 export interface AppEntry {
@@ -34,9 +34,9 @@ function newestSourceMs(app: string): number {
 }
 
 /** Where `apps/<app>/src/main.ts` (or its build) is, or undefined while the app has no main yet. */
-export function resolveAppEntry(app: string, preference: EntryPreference): AppEntry | undefined {
-  const source = path.join(repoRoot, 'apps', app, 'src', 'main.ts');
-  const dist = path.join(repoRoot, 'apps', app, 'dist', 'main.js');
+export function resolveAppEntry(app: Extract<AppName, 'ingest' | 'worker'>, preference: EntryPreference): AppEntry | undefined {
+  const source = path.join(repoRoot, appEntries[app].source);
+  const dist = path.join(repoRoot, appEntries[app].dist);
   const fromSource = (reason: string): AppEntry | undefined =>
     existsSync(source) ? { app, script: source, nodeArgs: ['--conditions=source'], kind: 'source', reason } : undefined;
   const fromDist = (reason: string): AppEntry => ({ app, script: dist, nodeArgs: [], kind: 'dist', reason });

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { serviceEnvironment, serviceNodeFlags } from '@pipeline/core';
-import { sleep } from '@pipeline/testkit';
+import { launchProcess, sleep } from '@pipeline/testkit';
 
 /** A server under test running as a child process. */
 export interface AppProcess {
@@ -57,22 +56,19 @@ async function answers200(url: string): Promise<boolean> {
  */
 export async function startAppProcess(options: StartAppOptions): Promise<AppProcess> {
   // Every server, product or baseline, runs with the production memory settings.
-  const child: ChildProcess = spawn(process.execPath, [...serviceNodeFlags, ...(options.nodeArgs ?? []), options.script], {
-    cwd: options.cwd,
+  const launched = launchProcess({
+    script: options.script,
+    nodeArgs: [...serviceNodeFlags, ...(options.nodeArgs ?? [])],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...serviceEnvironment, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
+  const { child, exited } = launched;
   let output = '';
   const keep = (chunk: string): void => {
     output = (output + chunk).slice(-outputLimit);
   };
-  child.stdout?.setEncoding('utf8').on('data', keep);
-  child.stderr?.setEncoding('utf8').on('data', keep);
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => {
-      resolve(code ?? signal ?? -1);
-    });
-  });
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
   let exitCode: number | string | undefined;
   void exited.then((code) => {
     exitCode = code;
@@ -85,11 +81,7 @@ export async function startAppProcess(options: StartAppOptions): Promise<AppProc
 
   async function stop(timeoutMs = 20_000): Promise<number | string> {
     live.delete(app);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
+    return launched.stop('SIGTERM', timeoutMs);
   }
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
