@@ -110,13 +110,15 @@ describe('a new user\'s first hour, on a fresh clone', () => {
     expect(cliEnv.INGEST_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('demo: a subscription activated, hosts paid and held, a held transfer released', async () => {
+  it('demo: a subscription activated, hosts paid and held, a held transfer released, a refund reversed from both hosts', async () => {
     const out = await cli('demo');
 
     expect(out).toMatch(/^ {2}subscription sub_\w+: active, access granted/m);
     expect(out).toMatch(/^ {4}host acct_\w+: 3\.00 hours, \$\d+\.\d\d: paid \(tr_\w+\)$/m);
     expect(out).toMatch(/^ {4}host acct_\w+: 1\.00 hours, \$\d+\.\d\d: held until its payouts are enabled$/m);
     expect(out).toMatch(/^ {4}released \$\d+\.\d\d for invoice in_\w+ \(tr_\w+\)$/m);
+    expect(out).toMatch(/^ {2}charge ch_\w+ of invoice in_\w+: refunded \$25\.00 of \$100\.00$/m);
+    expect([...out.matchAll(/^ {4}host acct_\w+: \$\d+\.\d\d reversed \(trr_\w+\)$/gm)]).toHaveLength(2);
   });
 
   it('an undelivered event reconciled', async () => {

@@ -137,6 +137,16 @@ describe('demo', () => {
       expect(result.stdout).toMatch(/^ {4}host acct_\w+: 3\.00 hours, \$\d+\.\d\d: paid \(tr_\w+\)$/m);
       expect(result.stdout).toMatch(/^ {4}host acct_\w+: 1\.00 hours, \$\d+\.\d\d: held until its payouts are enabled$/m);
       expect(result.stdout).toMatch(/^ {4}released \$\d+\.\d\d for invoice in_\w+ \(tr_\w+\)$/m);
+      expect(result.stdout).toMatch(/^ {2}charge ch_\w+ of invoice in_\w+: refunded \$25\.00 of \$100\.00$/m);
+      const reversals = [...result.stdout.matchAll(/^ {4}host (acct_\w+): \$(\d+\.\d\d) reversed \((trr_\w+)\)$/gm)];
+      expect(reversals, result.stdout).toHaveLength(2);
+      expect(new Set(reversals.map((match) => match[1])).size).toBe(2);
+      // Proportional: the hosts give back a quarter of what they were paid (3 hours and 1 hour of the hosts' part).
+      const paid = [...result.stdout.matchAll(/^ {4}host (acct_\w+): \d\.00 hours, \$(\d+\.\d\d): /gm)];
+      for (const [, host, amount] of reversals) {
+        const owed = Number(paid.find((match) => match[1] === host)?.[2]) * 100;
+        expect(Math.abs(Number(amount) * 100 - owed / 4), `${host} gave back ${amount} of ${owed / 100}`).toBeLessThanOrEqual(1);
+      }
     }
   });
 });

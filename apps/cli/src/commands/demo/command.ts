@@ -6,7 +6,7 @@ import { positiveInteger } from '../../options.ts';
 export function demoCommand(io: CliIo): Command {
   return new Command('demo')
     .description(
-      'against a running stack (npm start, or docker compose): seed an onboarded host, a pending host, a customer and bookings, then send the subscription, invoice.paid and the pending host\'s account.updated, printing what the workers did at each step (fresh ids every run)',
+      'against a running stack (npm start, or docker compose): seed an onboarded host, a pending host, a customer and bookings, then send the subscription, invoice.paid, the pending host\'s account.updated and a partial refund (charge.refunded), printing what the workers did at each step (fresh ids every run)',
     )
     .option('--timeout <seconds>', 'how long to wait for the workers to finish each event', positiveInteger, 30)
     .action(async (options: { timeout: number }) => {

@@ -31,7 +31,7 @@ interface DemoContext {
   readonly send: (event: BuildEventOptions, endpoint: Endpoint) => Promise<Record<string, unknown>>;
 }
 
-/** One step of the story; a later step (the refund, once refunds exist) is one more entry in `steps`. */
+/** One step of the story: one entry in `steps`. */
 interface DemoStep {
   readonly title: string;
   run(context: DemoContext): Promise<void>;
@@ -48,6 +48,9 @@ interface TransferEffect {
 const day = 86_400;
 const nowS = (): number => Math.floor(Date.now() / 1000);
 const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
+/** What the monthly invoice charges the customer (its charge's amount), and what the refund gives back. */
+const invoiceAmount = 10_000;
+const refundAmount = invoiceAmount / 4;
 
 const steps: readonly DemoStep[] = [
   {
@@ -100,7 +103,7 @@ const steps: readonly DemoStep[] = [
     async run({ cast, send, print }) {
       const at = nowS();
       const effects = await send(
-        { type: 'invoice.paid', customer: cast.customer, subscription: cast.subscription, object: { period_start: at - 30 * day, period_end: at + 60 } },
+        { type: 'invoice.paid', customer: cast.customer, subscription: cast.subscription, object: { period_start: at - 30 * day, period_end: at + 60, amount_due: invoiceAmount, amount_paid: invoiceAmount } },
         'platform',
       );
       print(`invoice ${String(effects.invoiceId)}: paid ${dollars(effects.amountPaid as number)}, platform fee ${dollars(effects.fee as number)} (${String(effects.feePercent)}%)`);
@@ -118,6 +121,37 @@ const steps: readonly DemoStep[] = [
       print(`host ${cast.pendingHost}: payouts enabled`);
       for (const transfer of released) print(`  released ${dollars(transfer.amount)} for invoice ${transfer.invoiceId} (${transfer.transferId})`);
       if (released.length === 0) throw new CliError('DEMO_FAILED', `host ${cast.pendingHost} was updated but no held transfer was released`);
+    },
+  },
+  {
+    title: 'the customer is refunded a quarter of the invoice (charge.refunded): each host gives back its share, by a Stripe transfer reversal',
+    async run({ cast, db, send, print }) {
+      // The invoice's charge is the hosts' transfers' source_transaction (the worker asked Stripe for it).
+      const { rows: charges } = await db.query<{ invoice_id: string; source_transaction: string | null }>(
+        'SELECT invoice_id, source_transaction FROM host_transfers WHERE host_account_id = $1',
+        [cast.onboardedHost],
+      );
+      const invoiceId = charges[0]?.invoice_id;
+      const charge = charges[0]?.source_transaction;
+      if (invoiceId === undefined || charge == null) throw new CliError('DEMO_FAILED', `the invoice's transfer to host ${cast.onboardedHost} names no charge (source_transaction) to refund`);
+      // charge.refunded carries the charge with its cumulative amount_refunded.
+      const effects = await send(
+        { type: 'charge.refunded', object: { id: charge, amount: invoiceAmount, amount_captured: invoiceAmount, amount_refunded: refundAmount, refunded: false } },
+        'platform',
+      );
+      print(`charge ${charge} of invoice ${invoiceId}: refunded ${dollars(effects.amountRefunded as number)} of ${dollars(invoiceAmount)}`);
+      const { rows } = await db.query<{ host_account_id: string; kind: string; amount: string; stripe_reversal_id: string | null }>(
+        'SELECT host_account_id, kind, amount, stripe_reversal_id FROM transfer_reversals WHERE charge_id = $1 ORDER BY id',
+        [charge],
+      );
+      for (const row of rows) {
+        const what = row.kind === 'reversal' ? `reversed (${row.stripe_reversal_id ?? ''})` : row.kind;
+        print(`  host ${row.host_account_id}: ${dollars(Number(row.amount))} ${what}`);
+      }
+      const reversed = new Set(rows.filter((row) => row.kind === 'reversal').map((row) => row.host_account_id));
+      for (const host of [cast.onboardedHost, cast.pendingHost]) {
+        if (!reversed.has(host)) throw new CliError('DEMO_FAILED', `charge ${charge} was refunded but host ${host}'s transfer has no reversal in transfer_reversals`);
+      }
     },
   },
 ];
