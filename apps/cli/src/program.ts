@@ -2,8 +2,10 @@ import { Command } from 'commander';
 import { deadLettersListCommand } from './commands/dead-letters-list/command.ts';
 import { deadLettersPurgeCommand } from './commands/dead-letters-purge/command.ts';
 import { deadLettersReplayCommand } from './commands/dead-letters-replay/command.ts';
+import { eventsListCommand } from './commands/events-list/command.ts';
 import { eventsPruneCommand } from './commands/events-prune/command.ts';
 import { eventsShowCommand } from './commands/events-show/command.ts';
+import { eventsTailCommand } from './commands/events-tail/command.ts';
 import { migrateCommand } from './commands/migrate/command.ts';
 import { reconcileCommand } from './commands/reconcile/command.ts';
 import { replayCommand } from './commands/replay/command.ts';
@@ -29,7 +31,12 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(migrateCommand(io));
   program.addCommand(triggerCommand(io));
   program.addCommand(
-    new Command('events').description("inspect and prune the workers' processing records (stripe_events)").addCommand(eventsShowCommand(io)).addCommand(eventsPruneCommand(io)),
+    new Command('events')
+      .description("list, follow, inspect and prune the workers' processing records (stripe_events)")
+      .addCommand(eventsListCommand(io))
+      .addCommand(eventsTailCommand(io))
+      .addCommand(eventsShowCommand(io))
+      .addCommand(eventsPruneCommand(io)),
   );
   program.addCommand(
     new Command('dead-letters')

@@ -37,7 +37,7 @@ describe('--help', () => {
 
   it('covers every command the product documents', () => {
     expect(tree.map((entry) => entry.path.join(' '))).toEqual(
-      expect.arrayContaining(['migrate', 'trigger', 'events show', 'events prune', 'dead-letters list', 'dead-letters replay', 'dead-letters purge', 'replay', 'reconcile']),
+      expect.arrayContaining(['migrate', 'trigger', 'events list', 'events tail', 'events show', 'events prune', 'dead-letters list', 'dead-letters replay', 'dead-letters purge', 'replay', 'reconcile']),
     );
   });
 

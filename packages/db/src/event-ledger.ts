@@ -51,15 +51,25 @@ function openingFor(eventId: string): string {
   return `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(hashtextextended(${id}, 0)); SELECT outcome FROM stripe_events WHERE id = ${id}`;
 }
 
-const upsert = `
-  INSERT INTO stripe_events (id, type, endpoint, account, livemode, event_created, outcome, attempts, last_error, effects, first_seen_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8, $9, $10, clock_timestamp(), clock_timestamp())
+/**
+ * The ledger's upsert. `startedAt` is the SQL for processing_started_at: `now()` inside the
+ * event transaction is when that transaction began, so the row carries how long the settling
+ * attempt took; a failure is recorded outside it and has no such start (`NULL`).
+ */
+function upsertWith(startedAt: 'now()' | 'NULL'): string {
+  return `
+  INSERT INTO stripe_events (id, type, endpoint, account, livemode, event_created, outcome, attempts, last_error, effects, first_seen_at, updated_at, processing_started_at)
+  VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8, $9, $10, clock_timestamp(), clock_timestamp(), ${startedAt})
   ON CONFLICT (id) DO UPDATE SET
     outcome = excluded.outcome,
     attempts = GREATEST(stripe_events.attempts, excluded.attempts),
     last_error = COALESCE(excluded.last_error, stripe_events.last_error),
     effects = COALESCE(excluded.effects, stripe_events.effects),
-    updated_at = excluded.updated_at`;
+    updated_at = excluded.updated_at,
+    processing_started_at = excluded.processing_started_at`;
+}
+const upsertOutcome = upsertWith('now()');
+const upsertFailure = upsertWith('NULL');
 // clock_timestamp(), not now(): now() is when the transaction began, before the command ran.
 
 /**
@@ -76,7 +86,7 @@ export async function recordOutcome(
   // Named: each connection parses and plans it once, then only binds and executes it.
   await db.query({
     name: 'ledger-record-outcome',
-    text: upsert,
+    text: upsertOutcome,
     values: [event.id, event.type, event.endpoint, event.account ?? null, event.livemode, event.created, outcome, attempts, null, effects === undefined ? null : JSON.stringify(effects)],
   });
 }
@@ -88,7 +98,7 @@ export async function recordOutcome(
  */
 export async function recordFailure(pool: Pool, event: LedgerEvent, outcome: 'retrying' | 'failed', attempts: number, lastError: string): Promise<void> {
   await pool.query(
-    `${upsert} WHERE stripe_events.outcome <> ALL($11)`,
+    `${upsertFailure} WHERE stripe_events.outcome <> ALL($11)`,
     [event.id, event.type, event.endpoint, event.account ?? null, event.livemode, event.created, outcome, attempts, lastError.slice(0, 2_000), null, finalOutcomes],
   );
 }

@@ -13,3 +13,4 @@ export * from './sql/bookings.ts';
 export * from './parked-replay.ts';
 export * from './console-actions.ts';
 export * from './sql/console-overview.ts';
+export * from './sql/event-feed.ts';
