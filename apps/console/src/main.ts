@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { ConfigError } from '@pipeline/core';
 import { createPool } from '@pipeline/db';
 import { buildConsoleApp } from './app.ts';
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
   await app.listen({ port: config.CONSOLE_PORT, host: config.CONSOLE_HOST });
+  const { port } = app.server.address() as AddressInfo;
+  // The line the local stack's supervisor waits for.
+  app.log.info({ url: `http://${config.CONSOLE_HOST}:${port}`, readOnly: config.CONSOLE_READ_ONLY }, 'listening');
 }
 
 await main();
