@@ -206,3 +206,25 @@ describe('system', () => {
     expect(page.body).toContain(`<td>${broker.names.retryQueue(5_000)}</td><td>retry (5000 ms)</td>`);
   });
 });
+
+describe('hosts', () => {
+  it('shows onboarding state, the payout failure and the held transfers summed per currency', async () => {
+    await db.pool.query(
+      `INSERT INTO hosts (account_id, charges_enabled, payouts_enabled, details_submitted, requirements_due, payout_failure_code, payout_failed_at)
+       VALUES ('acct_1ConsoleHeld', true, false, true, '{external_account}', 'account_closed', '2026-12-01T00:00:00Z')`,
+    );
+    for (const [invoice, amount] of [['in_console_1', 1_500], ['in_console_2', 2_500]] as const) {
+      await db.pool.query(
+        `INSERT INTO host_transfers (invoice_id, host_account_id, amount, currency, hours, status, idempotency_key) VALUES ($1, 'acct_1ConsoleHeld', $2, 'usd', 1, 'held', $1)`,
+        [invoice, amount],
+      );
+    }
+    const page = await app.inject({ method: 'GET', url: '/hosts', headers: { authorization: `Bearer ${token}` } });
+    expect(page.statusCode).toBe(200);
+    const row = /<tr><td>acct_1ConsoleHeld<\/td>[\s\S]*?<\/tr>/.exec(page.body)?.[0] ?? '';
+    expect(row).toContain('<td>enabled</td><td>no</td><td>submitted</td>');
+    expect(row).toContain('<td>external_account</td>');
+    expect(row).toContain('account_closed at 2026-12-01T00:00:00.000Z');
+    expect(row).toContain('<td class="num">2</td><td>40.00 USD</td>');
+  });
+});
