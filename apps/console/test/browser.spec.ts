@@ -130,6 +130,10 @@ describe('the console in Chromium', () => {
 
     await page.click(`a[href="/events/${event.id}"]`);
     await expect(page.locator('h1').textContent()).resolves.toBe(`Event ${event.id}`);
+    // The ledger row, and the one host transfer the invoice made.
+    await expect(page.locator('#ledger td.outcome-processed').textContent()).resolves.toBe('processed');
+    await expect(page.locator('#transfers tbody tr').count()).resolves.toBe(1);
+    await expect(page.locator('#transfers tbody').textContent()).resolves.toContain(host);
     await page.screenshot({ path: `${artifacts}/event-page.png`, fullPage: true });
   });
 
