@@ -4,6 +4,7 @@
 #   node apps/ingest/dist/main.js           the webhook ingest (port 3000)
 #   node apps/worker/dist/main.js           a worker (health and metrics on 9464)
 #   node apps/cli/dist/main.js migrate      the one-shot migration (and every other CLI command)
+#   node apps/console/dist/main.js          the operator console (3100; CONSOLE_TOKEN)
 # The ingest and the worker run with the memory settings of packages/core/src/service-runtime.ts:
 # MALLOC_ARENA_MAX below, and the Node flags in their commands.
 # No secret is baked in: every setting comes from the environment at run time.
@@ -22,6 +23,7 @@ COPY packages/stripe-events/package.json packages/stripe-events/
 COPY apps/ingest/package.json apps/ingest/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/
+COPY apps/console/package.json apps/console/
 
 # Every workspace's manifest, the tooling wing's too, for the build.
 FROM shipping-manifests AS manifests
@@ -74,6 +76,7 @@ COPY --from=build /app/packages/stripe-events/fixtures packages/stripe-events/fi
 COPY --from=build /app/apps/ingest/dist apps/ingest/dist
 COPY --from=build /app/apps/worker/dist apps/worker/dist
 COPY --from=build /app/apps/cli/dist apps/cli/dist
+COPY --from=build /app/apps/console/dist apps/console/dist
 USER node
 EXPOSE 3000 9464
 CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=25", "apps/ingest/dist/main.js"]

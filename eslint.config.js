@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  * name or by path.
  * Tests beside the shipping code may (they are not shipped).
  */
-export const shippingFiles = ['packages/*/src/**/*.ts', 'apps/ingest/src/**/*.ts', 'apps/worker/src/**/*.ts', 'apps/cli/src/**/*.ts'];
+export const shippingFiles = ['packages/*/src/**/*.ts', 'apps/ingest/src/**/*.ts', 'apps/worker/src/**/*.ts', 'apps/cli/src/**/*.ts', 'apps/console/src/**/*.ts'];
 export const toolingImportRule = [
   'error',
   {

@@ -72,10 +72,14 @@ const workspacesUnder = (dir: string): string[] =>
   readdirSync(join(repoRoot, dir)).filter((name) => existsSync(join(repoRoot, dir, name, 'package.json'))).map((name) => `${dir}/${name}`);
 
 describe('docker-compose.yml', () => {
-  it('has the broker, database, migration, ingest, worker and emulator services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['cli', 'ingest', 'migrate', 'postgres', 'rabbitmq', 'stripe-emulator', 'worker']);
+  it('has the broker, database, migration, ingest, worker, console and emulator services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['cli', 'console', 'ingest', 'migrate', 'postgres', 'rabbitmq', 'stripe-emulator', 'worker']);
     expect(service('rabbitmq').image).toMatch(/^rabbitmq:4\.\d+\.\d+-management$/);
     expect(service('postgres').image).toMatch(/^postgres:17/);
+  });
+
+  it("publishes the console on the host's loopback only", () => {
+    expect(service('console').ports).toEqual(['127.0.0.1:${CONSOLE_HOST_PORT:-3100}:3100']);
   });
 
   it('publishes the ingest, the emulator and the management UI on their ports', () => {

@@ -6,3 +6,5 @@ export * from './publisher.ts';
 export * from './confirm-forward.ts';
 export * from './return-tracker.ts';
 export * from './header-values.ts';
+export * from './replay-properties.ts';
+export * from './work-queue-sender.ts';

@@ -10,5 +10,8 @@ export * from './sql/host-transfers.ts';
 export * from './sql/subscriptions.ts';
 export * from './sql/payment-failures.ts';
 export * from './sql/bookings.ts';
+export * from './parked-replay.ts';
+export * from './console-actions.ts';
+export * from './sql/console-overview.ts';
 export * from './sql/event-feed.ts';
 export * from './sql/reversals.ts';

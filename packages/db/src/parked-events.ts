@@ -50,6 +50,8 @@ export interface ParkedEventFilter {
   readonly error?: string | undefined;
   /** Parked at or before this time. */
   readonly parkedBefore?: Date | undefined;
+  /** Only these rows (row ids), e.g. an operator's selection in the console. */
+  readonly ids?: readonly string[] | undefined;
 }
 
 /**
@@ -108,6 +110,7 @@ function whereOf(filter: ParkedEventFilter, first: number): { conditions: string
   if (filter.account !== undefined) conditions.push(`account = ${next(filter.account)}`);
   if (filter.error !== undefined) conditions.push(`last_error ILIKE ${next(`%${escapeLike(filter.error)}%`)}`);
   if (filter.parkedBefore !== undefined) conditions.push(`parked_at <= ${next(filter.parkedBefore)}`);
+  if (filter.ids !== undefined) conditions.push(`parked_events.id = ANY(${next(filter.ids)}::bigint[])`);
   return { conditions, values };
 }
 
@@ -142,4 +145,23 @@ export async function countParkedEvents(pool: Pool, filter: ParkedEventFilter = 
 export async function deleteParkedEvents(pool: Pool, ids: readonly string[]): Promise<Array<string | null>> {
   const { rows } = await pool.query<{ type: string | null }>('DELETE FROM parked_events WHERE id = ANY($1::bigint[]) RETURNING type', [ids]);
   return rows.map((row) => row.type);
+}
+
+/** Rows fetched per query: memory stays bounded by one page whatever the backlog. */
+export const parkedPageSize = 500;
+
+/**
+ * Matching parked events in pages, oldest row first, at most `limit` in all. Keyset
+ * pagination: rows deleted between pages (a replay) never shift the next page.
+ */
+export async function* parkedPages(pool: Pool, filter: ParkedEventFilter, limit = Infinity, pageSize = parkedPageSize): AsyncGenerator<ParkedEventRecord[]> {
+  let after: string | undefined;
+  let left = limit;
+  while (left > 0) {
+    const page = await listParkedEvents(pool, filter, { after, limit: Math.min(pageSize, left) });
+    if (page.length === 0) return;
+    yield page;
+    left -= page.length;
+    after = page.at(-1)?.id;
+  }
 }

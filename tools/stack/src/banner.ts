@@ -33,6 +33,7 @@ export function formatBanner(config: StackConfig, services: Services, stack: Run
     ...(stack.ingest.metricsUrl === undefined ? [] : [`    GET  ${stack.ingest.metricsUrl}/metrics`]),
     ...stack.workers.map((worker) => `  ${worker.name.padEnd(18)}${worker.url}/readyz  /metrics`),
     `  Stripe emulator   ${stack.emulator.url}   (the workers' STRIPE_API_BASE)`,
+    ...(stack.console === undefined ? [] : [`  console           ${stack.console.url}   log in with CONSOLE_TOKEN=${stack.console.token}`]),
     `  RabbitMQ          ${redactUrl(services.rabbitmqUrl)}${containers('RabbitMQ')}`,
     `    queues ${names.workQueue} (work), ${names.deadQueue} (dead letters)`,
     `  PostgreSQL        ${redactUrl(services.databaseUrl)}${containers('PostgreSQL')}`,

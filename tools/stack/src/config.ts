@@ -26,6 +26,9 @@ const schema = z
     /** The ingest's `/metrics` listener, on 127.0.0.1 (below the workers' 9464 and up). */
     INGEST_METRICS_PORT: port.default(9463),
     EMULATOR_PORT: port.default(12111),
+    /** The operator console (issue 14) on 127.0.0.1; its login token is CONSOLE_TOKEN, or a new random one each start. */
+    CONSOLE_PORT: port.default(3100),
+    CONSOLE_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** How many worker processes to run. */
     WORKERS: positiveInt.max(32, 'must be at most 32').default(2),
     /** The first worker's metrics port; worker-2 gets the next one, and so on (0: every worker picks a free port). */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { appEntries } from '@pipeline/testkit';
 import type { StackConfig } from './config.ts';
 import type { Services } from './ensure-services.ts';
@@ -10,6 +11,8 @@ export interface RunningStack {
   readonly emulator: StartedChild;
   readonly workers: readonly StartedChild[];
   readonly ingest: StartedChild;
+  /** The operator console and the token to log in with (CONSOLE_TOKEN, or one made for this start). */
+  readonly console?: StartedChild & { readonly token: string };
 }
 
 const workerNames = (count: number): string[] => Array.from({ length: count }, (_unused, i) => `worker-${i + 1}`);
@@ -62,13 +65,27 @@ export async function startStack(deps: {
     startEmulatorThenWorkers(),
   ]);
   await Promise.all([ingest, ...workers].map((child) => waitReady(new URL('/readyz', child.url).toString())));
-  return { emulator, workers, ingest };
+  const token = config.CONSOLE_TOKEN ?? randomBytes(18).toString('base64url');
+  const started = await supervisor.start({
+    name: 'console',
+    entry: appEntries.console.source,
+    env: {
+      ...shared,
+      DATABASE_URL: services.databaseUrl,
+      CONSOLE_PORT: String(config.CONSOLE_PORT),
+      CONSOLE_HOST: '127.0.0.1',
+      CONSOLE_TOKEN: token,
+      CONSOLE_INGEST_URL: ingest.url,
+      CONSOLE_WORKER_URLS: workers.map((worker) => worker.url).join(','),
+    },
+  });
+  return { emulator, workers, ingest, console: { ...started, token } };
 }
 
 /** Stops the ingest first (no new events accepted), then the workers, then the emulator they call. */
 export async function stopStack(supervisor: Supervisor, workerCount: number): Promise<void> {
   supervisor.beginStop();
-  await supervisor.stop(['ingest']);
+  await supervisor.stop(['console', 'ingest']);
   await supervisor.stop(workerNames(workerCount));
   await supervisor.stop(['stripe-emulator']);
 }

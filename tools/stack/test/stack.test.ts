@@ -48,6 +48,7 @@ describe('npm start (the whole stack in one process)', () => {
       INGEST_METRICS_PORT: '0',
       EMULATOR_PORT: '0',
       WORKER_METRICS_PORT: '0',
+      CONSOLE_PORT: '0',
       WORKERS: String(workers),
       STACK_CONTAINERS: 'never',
       // Not a stack variable: passed through to the workers.
@@ -87,6 +88,12 @@ describe('npm start (the whole stack in one process)', () => {
     const ingest = children.find((child) => child.name === 'ingest');
     await waitFor(() => running.output().includes(bannerTitle), { what: 'the banner' });
     expect(running.output()).toMatch(/^ingest +\| \{/m);
+    // The console runs too, its URL and login token in the banner, and the token lets one in.
+    const consoleLine = /console +(http:\/\/127\.0\.0\.1:\d+) +log in with CONSOLE_TOKEN=(\S+)/.exec(running.output());
+    expect(consoleLine).not.toBeNull();
+    const [, consoleUrl, consoleToken] = consoleLine!;
+    expect((await fetch(`${consoleUrl}/system`, { headers: { authorization: `Bearer ${consoleToken}` } })).status).toBe(200);
+    expect((await fetch(`${consoleUrl}/system`)).status).toBe(401);
 
     const event = buildEvent({ type: 'customer.subscription.created' });
     const payload = serializeEvent(event);

@@ -1,4 +1,4 @@
-import { deleteParkedEvents, type ParkedEventRecord } from '@pipeline/db';
+import { replayParkedBatch } from '@pipeline/db';
 import { CliError } from '../../cli-error.ts';
 import { brokerSettings, loadConfig } from '../../config.ts';
 import { withConfirmedSelection, type BulkOptions, type Selection } from '../../dead-letters/confirmed-selection.ts';
@@ -25,34 +25,24 @@ async function replayInOrder(io: CliIo, sender: WorkQueueSender, selection: Sele
   try {
     // The selection was counted before the prompt: replay no more than was agreed.
     pages: for await (const page of parkedPages(selection.pool, selection.filter, selection.total)) {
-      // A page's copies are in flight together (one confirm round trip per page, not per
-      // event); each row goes only once its own copy is confirmed.
-      const sent: Array<{ parked: ParkedEventRecord; confirmed: Promise<void> }> = [];
-      for (const parked of page) {
-        if (interruption.requested) break;
+      const pacing = { stopped: false };
+      const { replayed: done, failure } = await replayParkedBatch(selection.pool, sender, page, async () => {
+        if (interruption.requested) return false;
         try {
           await pacer.next(interruption.signal);
+          return true;
         } catch {
-          break; // interrupted while waiting for the next slot
+          pacing.stopped = true; // interrupted while waiting for the next slot
+          return false;
         }
-        sent.push({ parked, confirmed: sender.send(parked, new Date()) });
-      }
-      const outcomes = await Promise.allSettled(sent.map(({ confirmed }) => confirmed));
-      const done = sent.filter((_, index) => outcomes[index]?.status === 'fulfilled').map(({ parked }) => parked);
-      // A kill between a confirm and this delete leaves the event both parked and queued;
-      // the worker's ledger skips the second copy.
-      await deleteParkedEvents(
-        selection.pool,
-        done.map((parked) => parked.id),
-      );
+      });
       for (const parked of done) {
         replayed += 1;
         countInto(byType, parked.type ?? '?');
         progress.tick();
       }
-      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-      if (interruption.requested || sent.length < page.length) break pages;
+      if (failure !== undefined) throw failure;
+      if (pacing.stopped || interruption.requested || done.length < page.length) break pages;
     }
   } catch (err: unknown) {
     throw new CliError('REPLAY_STOPPED', `replay stopped after ${replayed} of ${selection.total}; the rest are still in ${parkedTable}`, { cause: err });

@@ -1,5 +1,5 @@
 import type { Options } from 'amqplib';
-import { headers, withoutBrokerManagedHeaders } from '@pipeline/broker';
+import { headers, withoutBrokerManagedHeaders } from './message.ts';
 
 /** Headers that describe the message's failed life; a replayed copy starts afresh without them (and without the broker's own). */
 const failureHeaders = [
