@@ -6,3 +6,4 @@ export * from './shutdown.ts';
 export * from './service-runtime.ts';
 export * from './run-service.ts';
 export * from './stripe-key.ts';
+export * from './tracing.ts';
