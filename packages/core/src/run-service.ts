@@ -46,9 +46,9 @@ export async function runService<Config extends { readonly LOG_LEVEL: string }>(
     },
     service.shutdownTimeoutMs?.(config),
   );
-  // Off unless OTEL_TRACES_EXPORTER names an exporter; then the SDK loads before any span starts.
-  running.tracing = await startTracing(service.name, logger);
   try {
+    // Off unless OTEL_TRACES_EXPORTER names an exporter; then the SDK loads before any span starts.
+    running.tracing = await startTracing(service.name, logger);
     running.service = await service.start(config, logger);
     await running.service.started;
   } catch (err: unknown) {

@@ -1,4 +1,5 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
+import { ConfigError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -87,14 +88,23 @@ export function extractTraceContext(carrier: Readonly<Record<string, unknown>> |
   });
 }
 
-/** Whether the standard OTEL_* variables turn tracing on: an exporter is named, and the SDK is not disabled. */
-export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
-  if ((env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return false;
+/** The trace exporters the Node SDK builds from OTEL_TRACES_EXPORTER. */
+const knownExporters = ['otlp', 'console', 'zipkin', 'none'];
+
+/**
+ * Whether the standard OTEL_* variables turn tracing on: an exporter is named, and the SDK is
+ * not disabled. An exporter the SDK does not know is a ConfigError (the SDK would only warn
+ * through its own silent diagnostics, and trace into nothing).
+ */
+export function tracingEnabled(env: Readonly<Record<string, string | undefined>>): boolean {
   const exporters = (env['OTEL_TRACES_EXPORTER'] ?? '')
     .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '' && name !== 'none');
-  return exporters.length > 0;
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  const unknown = exporters.filter((name) => !knownExporters.includes(name));
+  if (unknown.length > 0) throw new ConfigError('OTEL_TRACES_EXPORTER: expected otlp, console, zipkin or none (comma-separated)');
+  if ((env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return false;
+  return exporters.some((name) => name !== 'none');
 }
 
 /** A started tracing SDK: flushes and stops on shutdown. */
