@@ -19,8 +19,18 @@ describe('tracingEnabled', () => {
 
   it('refuses an exporter the SDK does not know, naming the variable and not the value', () => {
     expect(() => tracingEnabled({ OTEL_TRACES_EXPORTER: 'jaeger-thrift' })).toThrow(ConfigError);
-    expect(() => tracingEnabled({ OTEL_TRACES_EXPORTER: 'jaeger-thrift' })).toThrow(/^OTEL_TRACES_EXPORTER: expected otlp, console, zipkin or none/);
+    expect(() => tracingEnabled({ OTEL_TRACES_EXPORTER: 'jaeger-thrift' })).toThrow(/^OTEL_TRACES_EXPORTER: expected otlp, console or none/);
     expect(() => tracingEnabled({ OTEL_TRACES_EXPORTER: 'jaeger-thrift' })).not.toThrow(/jaeger-thrift/);
+    // Supported by the full Node SDK, not by the lean set installed here.
+    expect(() => tracingEnabled({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/^OTEL_TRACES_EXPORTER: expected otlp, console or none/);
+  });
+
+  it('refuses an OTLP protocol other than http/json, the one the installed exporter speaks', () => {
+    expect(tracingEnabled({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe(true);
+    expect(() => tracingEnabled({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/^OTEL_EXPORTER_OTLP_PROTOCOL: expected http\/json/);
+    expect(() => tracingEnabled({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })).toThrow(
+      /^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: expected http\/json/,
+    );
   });
 });
 

@@ -88,23 +88,41 @@ export function extractTraceContext(carrier: Readonly<Record<string, unknown>> |
   });
 }
 
-/** The trace exporters the Node SDK builds from OTEL_TRACES_EXPORTER. */
-const knownExporters = ['otlp', 'console', 'zipkin', 'none'];
+/**
+ * The trace exporters this service can build from OTEL_TRACES_EXPORTER: OTLP over HTTP
+ * (`http/json`), the console, and `none`. Not the full Node SDK's set (no Zipkin, no gRPC):
+ * only the lean tracing packages are installed.
+ */
+const knownExporters = ['otlp', 'console', 'none'];
 
 /**
  * Whether the standard OTEL_* variables turn tracing on: an exporter is named, and the SDK is
- * not disabled. An exporter the SDK does not know is a ConfigError (the SDK would only warn
- * through its own silent diagnostics, and trace into nothing).
+ * not disabled (OTEL_SDK_DISABLED=true). An exporter this service does not support is a
+ * ConfigError (otherwise it would trace into nothing without a word).
  */
 export function tracingEnabled(env: Readonly<Record<string, string | undefined>>): boolean {
-  const exporters = (env['OTEL_TRACES_EXPORTER'] ?? '')
-    .split(',')
-    .map((name) => name.trim().toLowerCase())
-    .filter((name) => name !== '');
+  const exporters = tracesExporters(env);
   const unknown = exporters.filter((name) => !knownExporters.includes(name));
-  if (unknown.length > 0) throw new ConfigError('OTEL_TRACES_EXPORTER: expected otlp, console, zipkin or none (comma-separated)');
+  if (unknown.length > 0) throw new ConfigError('OTEL_TRACES_EXPORTER: expected otlp, console or none (comma-separated)');
+  // The OTLP exporter installed is OTLP/HTTP with JSON bodies; it ignores the protocol variables,
+  // so `grpc` or `http/protobuf` would send to the wrong port or in the wrong encoding unnoticed.
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    const protocol = (env[name] ?? '').trim().toLowerCase();
+    if (protocol !== '' && protocol !== 'http/json') throw new ConfigError(`${name}: expected http/json (or unset)`);
+  }
   if ((env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return false;
   return exporters.some((name) => name !== 'none');
+}
+
+function tracesExporters(env: Readonly<Record<string, string | undefined>>): string[] {
+  return [
+    ...new Set(
+      (env['OTEL_TRACES_EXPORTER'] ?? '')
+        .split(',')
+        .map((name) => name.trim().toLowerCase())
+        .filter((name) => name !== ''),
+    ),
+  ];
 }
 
 /** A started tracing SDK: flushes and stops on shutdown. */
@@ -113,20 +131,54 @@ export interface Tracing {
 }
 
 /**
- * Starts the OpenTelemetry Node SDK when the OTEL_* variables ask for it, configured by them
- * (exporter, endpoint, protocol, service name, resource attributes). Off by default: unless
- * OTEL_TRACES_EXPORTER names an exporter, the SDK is not even loaded.
+ * Starts tracing when the OTEL_* variables ask for it. Off by default: unless
+ * OTEL_TRACES_EXPORTER names an exporter, no OpenTelemetry SDK package is even loaded.
+ * When on: a TracerProvider (`@opentelemetry/sdk-trace`) with one processor per named exporter
+ * (`otlp`: BatchSpanProcessor + the OTLP/HTTP exporter, which reads
+ * OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT / _HEADERS / _TIMEOUT itself; `console`:
+ * SimpleSpanProcessor + ConsoleSpanExporter), an AsyncLocalStorage context manager, the W3C
+ * trace-context + baggage propagator, and a resource from OTEL_RESOURCE_ATTRIBUTES with
+ * `service.name` = OTEL_SERVICE_NAME or `stripe-pipeline-<name>`.
  */
 export async function startTracing(serviceName: string, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Tracing | undefined> {
   if (!tracingEnabled(env)) return undefined;
-  const { NodeSDK } = await import('@opentelemetry/sdk-node');
-  // OTEL_SERVICE_NAME wins when set; the process name otherwise, not `unknown_service`.
-  const sdk = new NodeSDK({ serviceName: env['OTEL_SERVICE_NAME'] ?? `stripe-pipeline-${serviceName}` });
-  sdk.start();
-  logger.info({ exporter: env['OTEL_TRACES_EXPORTER'], endpoint: env['OTEL_EXPORTER_OTLP_ENDPOINT'] }, 'tracing on');
+  const [sdk, { AsyncLocalStorageContextManager }, core, resources, { ATTR_SERVICE_NAME }] = await Promise.all([
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/semantic-conventions'),
+  ]);
+  const processors: InstanceType<typeof sdk.BatchSpanProcessor | typeof sdk.SimpleSpanProcessor>[] = [];
+  for (const name of tracesExporters(env)) {
+    if (name === 'otlp') {
+      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+      processors.push(new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
+    } else if (name === 'console') {
+      processors.push(new sdk.SimpleSpanProcessor({ exporter: new sdk.ConsoleSpanExporter() }));
+    }
+  }
+  // OTEL_RESOURCE_ATTRIBUTES, then service.name: OTEL_SERVICE_NAME wins when set; the process
+  // name otherwise, not `unknown_service`.
+  const resource = resources
+    .defaultResource()
+    .merge(resources.detectResources({ detectors: [resources.resourceAttributesEnvDetector] }))
+    .merge(resources.resourceFromAttributes({ [ATTR_SERVICE_NAME]: env['OTEL_SERVICE_NAME'] ?? `stripe-pipeline-${serviceName}` }));
+  const provider = new sdk.TracerProvider({ resource, spanProcessors: processors });
+  const contextManager = new AsyncLocalStorageContextManager();
+  contextManager.enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(
+    new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] }),
+  );
+  trace.setGlobalTracerProvider(provider);
+  logger.info(
+    { exporter: env['OTEL_TRACES_EXPORTER'], endpoint: env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? env['OTEL_EXPORTER_OTLP_ENDPOINT'] },
+    'tracing on',
+  );
   return {
     async shutdown() {
-      await sdk.shutdown().catch((err: unknown) => {
+      await provider.shutdown().catch((err: unknown) => {
         logger.warn({ err }, 'could not flush the last spans');
       });
     },
