@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { serviceEnvironment, serviceNodeFlags } from '@pipeline/core';
+import { serviceEnvironment, serviceNodeFlags, tracingEnabled } from '@pipeline/core';
 import { repoRoot } from '@pipeline/testkit';
 import { databaseSettings, loadConfig as loadCliConfig } from '../apps/cli/src/config.ts';
 import { loadConfig as loadIngestConfig } from '../apps/ingest/src/config.ts';
@@ -11,6 +11,7 @@ import { loadConfig as loadWorkerConfig } from '../apps/worker/src/config.ts';
 /** The parts of a compose service this file checks. */
 interface Service {
   image?: string;
+  profiles?: string[];
   build?: unknown;
   command?: string[];
   container_name?: string;
@@ -26,6 +27,7 @@ const composeText = readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8');
 // `merge` resolves the `<<: *app` keys the file uses, as docker compose does.
 const compose = parse(composeText, { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+const observabilityDir = join(repoRoot, 'deploy/compose/observability');
 
 /** Compose's interpolation with nothing set: `${VAR:-default}` and `${VAR-default}` give the default, `$$` a dollar. */
 function interpolate(value: string): string {
@@ -73,7 +75,9 @@ const workspacesUnder = (dir: string): string[] =>
 
 describe('docker-compose.yml', () => {
   it('has the broker, database, migration, ingest, worker, console and emulator services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['cli', 'console', 'ingest', 'migrate', 'postgres', 'rabbitmq', 'stripe-emulator', 'worker']);
+    const byDefault = Object.keys(compose.services).filter((name) => service(name).profiles === undefined);
+    expect(byDefault.sort()).toEqual(['console', 'ingest', 'migrate', 'postgres', 'rabbitmq', 'stripe-emulator', 'worker']);
+    expect(Object.keys(compose.services)).toContain('cli');
     expect(service('rabbitmq').image).toMatch(/^rabbitmq:4\.\d+\.\d+-management$/);
     expect(service('postgres').image).toMatch(/^postgres:17/);
   });
@@ -154,6 +158,54 @@ describe('docker-compose.yml', () => {
     expect(worker.container_name).toBeUndefined();
     expect(worker.ports).toBeUndefined();
     for (const name of Object.keys(compose.services)) expect(service(name).container_name, name).toBeUndefined();
+  });
+
+  it('puts the collector, Jaeger, Prometheus and Grafana in the `observability` profile only, on pinned images', () => {
+    const observability = Object.keys(compose.services).filter((name) => service(name).profiles !== undefined);
+    expect(observability.sort()).toEqual(['grafana', 'jaeger', 'otel-collector', 'prometheus']);
+    for (const name of observability) {
+      expect(service(name).profiles, name).toEqual(['observability']);
+      expect(service(name).image, name).toMatch(/:\d+\.\d+\.\d+$|:v\d+\.\d+\.\d+$/);
+      // Every file a service mounts is in the repository.
+      for (const mount of service(name).volumes ?? []) expect(existsSync(join(repoRoot, mount.split(':')[0] ?? '')), mount).toBe(true);
+    }
+  });
+
+  it('leaves tracing off by default and points it at the collector when OTEL_TRACES_EXPORTER is set', () => {
+    for (const name of ['ingest', 'worker']) {
+      const environment = environmentOf(name);
+      expect(tracingEnabled(environment), name).toBe(false);
+      expect(tracingEnabled({ ...environment, OTEL_TRACES_EXPORTER: 'otlp' }), name).toBe(true);
+      expect(environment.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe('http://otel-collector:4318');
+    }
+    const collector = parse(readFileSync(join(observabilityDir, 'otel-collector.yaml'), 'utf8')) as { receivers: { otlp: { protocols: { http: { endpoint: string } } } } };
+    expect(collector.receivers.otlp.protocols.http.endpoint).toMatch(/:4318$/);
+  });
+
+  it("scrapes the ingest's and the workers' metrics ports and RabbitMQ's Prometheus plugin", () => {
+    const prometheus = parse(readFileSync(join(observabilityDir, 'prometheus.yml'), 'utf8')) as { scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }>; dns_sd_configs?: Array<{ names: string[]; port: number }> }> };
+    const targets = prometheus.scrape_configs.flatMap((job) => [...(job.static_configs ?? []).flatMap((c) => c.targets), ...(job.dns_sd_configs ?? []).flatMap((c) => c.names.map((host) => `${host}:${c.port}`))]);
+    expect(targets.sort()).toEqual([`ingest:${environmentOf('ingest').METRICS_PORT}`, 'rabbitmq:15692', `worker:${environmentOf('worker').METRICS_PORT}`]);
+  });
+
+  it('provisions a dashboard whose queries name only metrics that exist, covering queues, outcomes, retries, parked events, ingest answers and latencies', () => {
+    const dashboard = JSON.parse(readFileSync(join(observabilityDir, 'grafana/dashboards/pipeline.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const queries = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+    const named = new Set(queries.flatMap((expr) => [...expr.matchAll(/\b((?:ingest|worker|rabbitmq)_[a-z_]+)\b/g)].map((match) => match[1] ?? '')));
+    // Our metrics: declared by prom-client in the apps' sources (histograms add _bucket).
+    const sources = ['apps/ingest/src/metrics.ts', 'apps/worker/src/metrics.ts'].map((file) => readFileSync(join(repoRoot, file), 'utf8')).join('\n');
+    const declared = new Set([...sources.matchAll(/name: '([a-z_]+)'/g)].map((match) => match[1] ?? ''));
+    // RabbitMQ's: the rabbitmq_prometheus plugin's detailed queue families the scrape asks for.
+    const rabbitmq = ['rabbitmq_detailed_queue_messages_ready', 'rabbitmq_detailed_queue_messages_unacked', 'rabbitmq_detailed_queue_head_message_timestamp', 'rabbitmq_detailed_queue_consumers'];
+    for (const metric of named) {
+      if (metric.startsWith('rabbitmq_')) expect(rabbitmq, metric).toContain(metric);
+      else expect(declared, metric).toContain(metric.replace(/_bucket$/, ''));
+    }
+    for (const needed of ['rabbitmq_detailed_queue_messages_ready', 'rabbitmq_detailed_queue_head_message_timestamp', 'worker_events_total', 'worker_retries_total', 'worker_dead_letters_total', 'ingest_webhook_requests_total', 'ingest_publish_duration_seconds_bucket', 'worker_command_duration_seconds_bucket']) {
+      expect(named, needed).toContain(needed);
+    }
+    const datasources = readFileSync(join(observabilityDir, 'grafana/provisioning/datasources/prometheus.yml'), 'utf8');
+    expect(datasources).toContain('http://prometheus:9090');
   });
 
   it('keeps broker and database data in named volumes', () => {

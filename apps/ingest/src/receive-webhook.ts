@@ -1,6 +1,7 @@
+import type { Span } from '@opentelemetry/api';
 import type { FastifyRequest } from 'fastify';
 import { eventMessageProperties, routingKeyOf, type Endpoint, type Publisher } from '@pipeline/broker';
-import { PublishError, type LivemodePolicy } from '@pipeline/core';
+import { eventAttributes, inSpan, inSpanSync, injectTraceContext, PublishError, SpanKind, traceAttributes, type LivemodePolicy } from '@pipeline/core';
 import { parseEnvelope } from './event-envelope.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { noteRequest } from './request-outcome.ts';
@@ -35,26 +36,43 @@ function processes(policy: LivemodePolicy, livemode: boolean): boolean {
  */
 export function createWebhookHandler(options: ReceiveWebhookOptions) {
   const { endpoint, publisher, metrics } = options;
-  return async function receiveWebhook(request: FastifyRequest): Promise<WebhookReceipt> {
+  const route = `POST /webhooks/${endpoint}`;
+  return function receiveWebhook(request: FastifyRequest): Promise<WebhookReceipt> {
+    // One trace per event starts here; with tracing off these spans are the API's no-op ones.
+    return inSpan(route, { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST', 'http.route': `/webhooks/${endpoint}`, [traceAttributes.endpoint]: endpoint } }, (span) => receive(request, span));
+  };
+
+  async function receive(request: FastifyRequest, span: Span): Promise<WebhookReceipt> {
     // The parser hands a Buffer over; a POST without any body has none.
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    verifySignature(body, request.headers['stripe-signature'], options.secrets, options.toleranceS);
+    inSpanSync('signature check', () => {
+      verifySignature(body, request.headers['stripe-signature'], options.secrets, options.toleranceS);
+    });
     const event = parseEnvelope(body, endpoint);
+    span.setAttributes(eventAttributes(event));
     // On the request's one line rather than a child logger per request: the hot path.
     noteRequest(request, { event: { eventId: event.id, eventType: event.type, account: event.account } });
     if (!processes(options.livemode, event.livemode)) {
       noteRequest(request, { outcome: 'ignored', reason: 'livemode' });
+      span.setAttribute(traceAttributes.outcome, 'ignored');
       return { received: true, ignored: 'livemode' };
     }
+    const routingKey = routingKeyOf(event);
     const published = metrics.publishDuration.startTimer();
     try {
-      await publisher.publishConfirmed(routingKeyOf(event), body, eventMessageProperties(event));
+      await inSpan(`publish ${routingKey}`, { kind: SpanKind.PRODUCER, attributes: { ...eventAttributes(event), 'messaging.system': 'rabbitmq', 'messaging.operation.type': 'send', 'messaging.rabbitmq.destination.routing_key': routingKey } }, async () => {
+        const properties = eventMessageProperties(event);
+        // The worker's consume span continues this trace (W3C traceparent in the headers).
+        injectTraceContext(properties.headers);
+        await publisher.publishConfirmed(routingKey, body, properties);
+      });
     } catch (err: unknown) {
       published({ result: err instanceof PublishError ? err.code : 'error' });
       throw err;
     }
     published({ result: 'confirmed' });
     noteRequest(request, { outcome: 'published' });
+    span.setAttribute(traceAttributes.outcome, 'published');
     return { received: true };
-  };
+  }
 }

@@ -1,6 +1,7 @@
 import type { MessageProperties } from 'amqplib';
 import { headers, withoutBrokerManagedHeaders, type TopologyNames } from '@pipeline/broker';
-import { describeError, PipelineError, type Logger } from '@pipeline/core';
+import { trace, type Link, type Span } from '@opentelemetry/api';
+import { describeError, eventAttributes, extractTraceContext, inSpan, inSpanSync, PipelineError, SpanKind, traceAttributes, type Logger } from '@pipeline/core';
 import type { ParkedEventInput } from '@pipeline/db';
 import type { Delivery } from './consumer.ts';
 import { failedAttemptsOf, parseEventMessage, type WorkerEvent } from './event-message.ts';
@@ -92,27 +93,62 @@ export function makeHandleDelivery(deps: HandleDeliveryDeps) {
     });
   }
 
-  return async function handleDelivery(delivery: Delivery): Promise<void> {
+  /**
+   * The consume span. A first delivery continues the webhook's trace (its `traceparent`) as a
+   * child; a retry, a broker redelivery or an operator's replay starts a trace of its own,
+   * linked to the original, so the original trace stays one webhook's story.
+   */
+  function consume(delivery: Delivery, work: (span: Span) => Promise<void>): Promise<void> {
+    const { properties, fields } = delivery.message;
+    const carried = extractTraceContext(properties.headers);
+    const origin = trace.getSpanContext(carried);
+    const again = fields.redelivered || failedAttemptsOf(delivery.message) > 0 || properties.headers?.['x-replayed-at'] !== undefined;
+    const links: Link[] = again && origin !== undefined ? [{ context: origin, attributes: { 'pipeline.link': 'original' } }] : [];
+    const routingKey = String(properties.headers?.[headers.routingKey] ?? fields.routingKey);
+    return inSpan(
+      `process ${routingKey}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: carried,
+        root: again,
+        links,
+        attributes: { 'messaging.system': 'rabbitmq', 'messaging.operation.type': 'process', 'messaging.message.id': String(properties.messageId ?? ''), 'messaging.rabbitmq.destination.routing_key': routingKey, [traceAttributes.attempt]: failedAttemptsOf(delivery.message) + 1, 'pipeline.redelivered': fields.redelivered },
+      },
+      work,
+    );
+  }
+
+  return function handleDelivery(delivery: Delivery): Promise<void> {
+    return consume(delivery, (span) => handle(delivery, span));
+  };
+
+  async function handle(delivery: Delivery, span: Span): Promise<void> {
     let event: WorkerEvent;
     try {
       event = parseEventMessage(delivery.message);
     } catch (err: unknown) {
       const logger = deps.logger.child({ messageId: delivery.message.properties.messageId as unknown });
+      span.setAttribute(traceAttributes.outcome, 'malformed');
       await settleFailure(delivery, undefined, failedAttemptsOf(delivery.message), err, logger);
       return;
     }
+    span.setAttributes(eventAttributes(event));
     const logger = deps.logger.child({ eventId: event.id, eventType: event.type, account: event.account, attempt: event.failedAttempts + 1 });
     let outcome: string;
     try {
       ({ outcome } = await deps.processEvent(event, logger));
     } catch (err: unknown) {
+      span.setAttribute(traceAttributes.outcome, 'failed');
       await settleFailure(delivery, event, event.failedAttempts, err, logger);
       return;
     }
-    delivery.ack();
+    span.setAttribute(traceAttributes.outcome, outcome);
+    inSpanSync('ack', () => {
+      delivery.ack();
+    });
     metrics.events.inc({ type: event.type, outcome });
     if (outcome === 'duplicate') metrics.duplicates.inc();
     if (outcome === 'stale') metrics.staleEvents.inc({ type: event.type });
     logger.info({ outcome }, 'event handled');
-  };
+  }
 }

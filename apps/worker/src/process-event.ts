@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { Logger } from '@pipeline/core';
+import { eventAttributes, inSpan, traceAttributes, type Logger } from '@pipeline/core';
 import { recordOutcome, withEventTransaction, type Pool } from '@pipeline/db';
 import type { Command } from './commands/command.ts';
 import type { WorkerEvent } from './event-message.ts';
@@ -42,29 +42,40 @@ function commandOrReason(commands: ReadonlyMap<string, Command>, event: WorkerEv
  */
 export function makeProcessEvent(deps: ProcessEventDeps) {
   return async function processEvent(event: WorkerEvent, logger: Logger): Promise<{ outcome: ProcessOutcome; effects?: unknown }> {
-    const result = await withEventTransaction(deps.pool, event.id, async (db) => {
-      const attempts = event.failedAttempts + 1;
-      const decision = commandOrReason(deps.commands, event, deps.livemode);
-      if ('reason' in decision) {
-        // Stored, so that `events show` explains every `ignored`.
-        const effects = { reason: decision.reason };
-        await recordOutcome(db, event, 'ignored', attempts, effects);
-        return { outcome: 'ignored' as const, effects };
-      }
-      const { command } = decision;
-      const started = process.hrtime.bigint();
-      const done = await command.run(event.payload, {
-        db,
-        stripe: deps.stripe,
-        platformFeePercent: deps.platformFeePercent,
-        logger: logger.child({ command: command.name }),
-        endpoint: event.endpoint,
-      });
-      deps.onCommandRun?.(command, Number(process.hrtime.bigint() - started) / 1e9);
-      await recordOutcome(db, event, done.outcome, attempts, done.effects);
-      return done;
+    // Lock, dedup check, the command and the commit: one span.
+    const result = await inSpan('event transaction', { attributes: eventAttributes(event) }, async (span) => {
+      const settled = await transaction();
+      span.setAttribute(traceAttributes.outcome, settled === 'duplicate' ? 'duplicate' : settled.outcome);
+      return settled;
     });
     return result === 'duplicate' ? { outcome: 'duplicate' } : result;
+
+    function transaction() {
+      return withEventTransaction(deps.pool, event.id, async (db) => {
+        const attempts = event.failedAttempts + 1;
+        const decision = commandOrReason(deps.commands, event, deps.livemode);
+        if ('reason' in decision) {
+          // Stored, so that `events show` explains every `ignored`.
+          const effects = { reason: decision.reason };
+          await recordOutcome(db, event, 'ignored', attempts, effects);
+          return { outcome: 'ignored' as const, effects };
+        }
+        const { command } = decision;
+        const started = process.hrtime.bigint();
+        const done = await inSpan(`command ${command.name}`, { attributes: { [traceAttributes.command]: command.name, ...eventAttributes(event) } }, () =>
+          command.run(event.payload, {
+            db,
+            stripe: deps.stripe,
+            platformFeePercent: deps.platformFeePercent,
+            logger: logger.child({ command: command.name }),
+            endpoint: event.endpoint,
+          }),
+        );
+        deps.onCommandRun?.(command, Number(process.hrtime.bigint() - started) / 1e9);
+        await recordOutcome(db, event, done.outcome, attempts, done.effects);
+        return done;
+      });
+    }
   };
 }
 

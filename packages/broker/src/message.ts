@@ -28,6 +28,8 @@ export const headers = {
   parkReason: 'x-park-reason',
   /** The routing key the ingest published with, kept across retries and parking. */
   routingKey: 'x-routing-key',
+  /** W3C trace context of the webhook request that published it, when tracing is on. */
+  traceparent: 'traceparent',
 } as const;
 
 /**

@@ -7,3 +7,4 @@ export * from './service-runtime.ts';
 export * from './run-service.ts';
 export * from './stripe-key.ts';
 export * from './local-stack.ts';
+export * from './tracing.ts';

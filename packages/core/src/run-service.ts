@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { onShutdown } from './shutdown.ts';
+import { startTracing, type Tracing } from './tracing.ts';
 
 /** A started service, as {@link runService} needs it. */
 export interface RunningService {
@@ -29,21 +30,25 @@ export interface ServiceDefinition<Config extends { readonly LOG_LEVEL: string }
  * The one bootstrap of the ingest and the worker: load the configuration (a ConfigError is
  * written to stderr in one line, `<name>: <message>`, and the process exits 1), create the
  * logger, register the shutdown (before anything starts, so a signal during start-up still
- * shuts down cleanly), then start. A ConfigError found while starting (the worker's mode
+ * shuts down cleanly), start tracing when the OTEL_* variables ask for it, then start. A ConfigError found while starting (the worker's mode
  * claim) is reported the same way.
  */
 export async function runService<Config extends { readonly LOG_LEVEL: string }>(service: ServiceDefinition<Config>): Promise<void> {
   const config = orExitOnConfigError(service.name, service.loadConfig);
   const logger = createLogger({ name: service.name, level: config.LOG_LEVEL });
-  const running: { service?: RunningService } = {};
+  const running: { service?: RunningService; tracing?: Tracing | undefined } = {};
   onShutdown(
     logger,
     async () => {
       await running.service?.stop();
+      // After the service: the spans of its last messages are flushed too.
+      await running.tracing?.shutdown();
     },
     service.shutdownTimeoutMs?.(config),
   );
   try {
+    // Off unless OTEL_TRACES_EXPORTER names an exporter; then the SDK loads before any span starts.
+    running.tracing = await startTracing(service.name, logger);
     running.service = await service.start(config, logger);
     await running.service.started;
   } catch (err: unknown) {

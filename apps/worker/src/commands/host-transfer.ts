@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { TransientError } from '@pipeline/core';
+import { inStripeCall, TransientError } from '@pipeline/core';
 import { markTransferPaid, setKeyGeneration } from '@pipeline/db';
 import type { CommandContext } from './command.ts';
 import { stripeFailure } from './stripe-failure.ts';
@@ -98,19 +98,21 @@ export async function payHostTransfer(
 }
 
 async function findOrCreateTransfer(stripe: CommandContext['stripe'], transfer: UnpaidHostTransfer, idempotencyKey: string): Promise<{ id: string; found: boolean } | 'key spent'> {
-  const existing = await stripe.transfers.list({ transfer_group: transfer.invoiceId, destination: transfer.hostAccountId, limit: 100 });
+  const existing = await inStripeCall('transfers.list', () => stripe.transfers.list({ transfer_group: transfer.invoiceId, destination: transfer.hostAccountId, limit: 100 }));
   const earlier = existing.data.find((candidate) => !isFullyReversed(candidate));
   if (earlier !== undefined) return { id: earlier.id, found: true };
-  const created = await stripe.transfers.create(
-    {
-      amount: transfer.amount,
-      currency: transfer.currency,
-      destination: transfer.hostAccountId,
-      transfer_group: transfer.invoiceId,
-      ...(transfer.sourceTransaction === null ? {} : { source_transaction: transfer.sourceTransaction }),
-      metadata: { invoice_id: transfer.invoiceId, host_account_id: transfer.hostAccountId },
-    },
-    { idempotencyKey },
+  const created = await inStripeCall('transfers.create', () =>
+    stripe.transfers.create(
+      {
+        amount: transfer.amount,
+        currency: transfer.currency,
+        destination: transfer.hostAccountId,
+        transfer_group: transfer.invoiceId,
+        ...(transfer.sourceTransaction === null ? {} : { source_transaction: transfer.sourceTransaction }),
+        metadata: { invoice_id: transfer.invoiceId, host_account_id: transfer.hostAccountId },
+      },
+      { idempotencyKey },
+    ),
   );
   // The key's saved answer is a transfer that was reversed since: it pays nobody now.
   if (isFullyReversed(created)) return 'key spent';

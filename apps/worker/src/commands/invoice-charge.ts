@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { inStripeCall } from '@pipeline/core';
 import type { CommandContext } from './command.ts';
 import { stripeFailure } from './stripe-failure.ts';
 
@@ -34,7 +35,7 @@ export async function invoiceCharge(stripe: CommandContext['stripe'], hint: Invo
 
   let listed: Stripe.ApiList<Stripe.InvoicePayment>;
   try {
-    listed = await stripe.invoicePayments.list({ invoice: hint.invoiceId, status: 'paid', limit: 10 });
+    listed = await inStripeCall('invoicePayments.list', () => stripe.invoicePayments.list({ invoice: hint.invoiceId, status: 'paid', limit: 10 }));
   } catch (err: unknown) {
     throw stripeFailure(err, `invoice payments of ${hint.invoiceId}`);
   }
@@ -50,7 +51,7 @@ export async function invoiceCharge(stripe: CommandContext['stripe'], hint: Invo
 
 async function latestChargeOf(stripe: CommandContext['stripe'], paymentIntentId: string): Promise<string | null> {
   try {
-    return idOf((await stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge);
+    return idOf((await inStripeCall('paymentIntents.retrieve', () => stripe.paymentIntents.retrieve(paymentIntentId))).latest_charge);
   } catch (err: unknown) {
     throw stripeFailure(err, `payment intent ${paymentIntentId}`);
   }
