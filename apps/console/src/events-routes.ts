@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { feedOutcomes, findEvent, listFeedEvents, settledOutcomes, type EventFeedFilter, type FeedEvent, type Outcome, type Pool } from '@pipeline/db';
 import { html, type Html } from './html.ts';
 import { page, type PageContext } from './layout.ts';
-import { BadInput } from './parked-filter.ts';
+import { accountOf, BadInput, text, typeGlobOf } from './parked-filter.ts';
 
 export interface EventsRoutesOptions {
   readonly pool: Pool;
@@ -21,11 +21,6 @@ interface FeedQuery {
 /** Rows the live view shows (the newest). */
 const liveLimit = 50;
 
-function text(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
-
 function time(value: string | undefined, name: string): Date | undefined {
   const given = text(value);
   if (given === undefined) return undefined;
@@ -36,10 +31,8 @@ function time(value: string | undefined, name: string): Date | undefined {
 
 /** The feed filter of the live view's query string; BadInput (400) names the wrong field. Settled events only. */
 export function feedFilterOf(query: FeedQuery): EventFeedFilter {
-  const type = text(query.type);
-  if (type !== undefined && !/^[a-z0-9_.*?]+$/.test(type)) throw new BadInput('type must be an event type or a glob of one, e.g. invoice.*');
-  const account = text(query.account);
-  if (account !== undefined && !/^acct_[A-Za-z0-9]+$/.test(account)) throw new BadInput('account must be a connected account id, e.g. acct_1A2b3C');
+  const type = typeGlobOf(query.type);
+  const account = accountOf(query.account);
   const outcome = text(query.outcome);
   if (outcome !== undefined && !feedOutcomes.includes(outcome as Outcome)) throw new BadInput(`outcome must be one of ${feedOutcomes.join(', ')}`);
   const id = text(query.id);

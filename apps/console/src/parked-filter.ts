@@ -10,7 +10,7 @@ export interface ParkedFilterFields {
 }
 
 /** A field's text, or undefined when absent or blank. */
-function text(value: unknown): string | undefined {
+export function text(value: unknown): string | undefined {
   if (Array.isArray(value)) return text(value[0]);
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
@@ -19,12 +19,24 @@ function text(value: unknown): string | undefined {
 
 export class BadInput extends Error {}
 
+/** An event type or a glob of one (`invoice.*`), as every console filter takes it. */
+export function typeGlobOf(value: unknown): string | undefined {
+  const type = text(value);
+  if (type !== undefined && !/^[a-z0-9_.*?]+$/.test(type)) throw new BadInput('type must be an event type or a glob of one, e.g. invoice.* (letters, digits, _ . * ?)');
+  return type;
+}
+
+/** A connected account id, as every console filter takes it. */
+export function accountOf(value: unknown): string | undefined {
+  const account = text(value);
+  if (account !== undefined && !/^acct_[A-Za-z0-9]+$/.test(account)) throw new BadInput('account must be a connected account id, e.g. acct_1A2b3C');
+  return account;
+}
+
 /** The SQL filter of the form fields; a BadInput (answered 400) names the field that is wrong. */
 export function parkedFilterOf(fields: ParkedFilterFields): ParkedEventFilter {
-  const type = text(fields.type);
-  if (type !== undefined && !/^[a-z0-9_.*?]+$/.test(type)) throw new BadInput('type must be an event type or a glob of one, e.g. invoice.* (letters, digits, _ . * ?)');
-  const account = text(fields.account);
-  if (account !== undefined && !/^acct_[A-Za-z0-9]+$/.test(account)) throw new BadInput('account must be a connected account id, e.g. acct_1A2b3C');
+  const type = typeGlobOf(fields.type);
+  const account = accountOf(fields.account);
   const error = text(fields.error);
   if (error !== undefined && error.length > 200) throw new BadInput('error must be at most 200 characters');
   const before = text(fields.before);

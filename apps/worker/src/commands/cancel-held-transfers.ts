@@ -17,8 +17,7 @@ const invoiceSchema = z.object({ id: z.string().min(1) });
 export const cancelHeldTransfers: Command = {
   name: 'CancelHeldTransfers',
   endpoint: 'platform',
-  async run(event: Stripe.Event, context) {
-    const { db } = context;
+  async run(event: Stripe.Event, { db }) {
     const invoice = readObject(event, invoiceSchema);
     const reason = event.type === 'invoice.voided' ? 'invoice_voided' : 'invoice_uncollectible';
     const candidates = await unpaidInvoiceTransfers(db, invoice.id, false);
