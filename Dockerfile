@@ -76,6 +76,7 @@ COPY --from=build /app/packages/stripe-events/fixtures packages/stripe-events/fi
 COPY --from=build /app/apps/ingest/dist apps/ingest/dist
 COPY --from=build /app/apps/worker/dist apps/worker/dist
 COPY --from=build /app/apps/cli/dist apps/cli/dist
+COPY --from=build /app/apps/cli/bin apps/cli/bin
 COPY --from=build /app/apps/console/dist apps/console/dist
 USER node
 EXPOSE 3000 9464
