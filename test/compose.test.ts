@@ -311,9 +311,9 @@ describe('Dockerfile', () => {
     expect(build).toContain('RUN npm run build');
     expect(production.some((line) => line.startsWith('RUN npm ci --omit=dev'))).toBe(true);
     expect(production).toContain('ENV NODE_ENV=production');
-    // Only compiled output, migrations and fixtures come from the build stage.
+    // Only compiled output, migrations, fixtures and the CLI's bin shim (plain JavaScript) come from the build stage.
     for (const line of production.filter((l) => l.startsWith('COPY --from=build'))) {
-      expect(line).toMatch(/\/(dist|migrations|fixtures) \S+$/);
+      expect(line).toMatch(/\/(dist|migrations|fixtures|bin) \S+$/);
     }
     expect([...stages.keys()].at(-1)).toBe('production');
   });
